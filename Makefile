@@ -1,0 +1,23 @@
+# One command to set up and run the main job, one to set up and run the tests.
+# The virtual environment is created and filled on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test lint clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -r requirements.txt
+	touch $@
+
+run: $(VENV)/.installed  ## train INN on the embedded breast-cancer data and write its result
+	$(PY) main_experiment.py
+
+test: $(VENV)/.installed  ## lint and run the test suite
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache

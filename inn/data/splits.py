@@ -1,0 +1,126 @@
+"""Train/validation/test splits and target encoding."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger("inn.data")
+
+CLASSIFICATION_TASKS = ("binary", "multiclass")
+
+
+@dataclass
+class Splits:
+    """Integer positions into ``Dataset.X`` / ``Dataset.y`` (sorted, disjoint)."""
+
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+
+    def sizes(self) -> tuple[int, int, int]:
+        return len(self.train), len(self.val), len(self.test)
+
+
+def _check_fraction(name: str, value: float) -> float:
+    value = float(value)
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"{name} must be in (0, 1), got {value}")
+    return value
+
+
+def split_positions(
+    positions: np.ndarray, labels: np.ndarray | None, size: float, rng_seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split ``positions`` into (rest, part) with ``part`` about ``size`` of them.
+
+    Stratified by ``labels`` when given; falls back to a plain random split (with a log line)
+    when a class is too small to stratify.
+    """
+    from sklearn.model_selection import train_test_split
+
+    positions = np.asarray(positions, dtype=np.int64)
+    n_part = round(size * len(positions))
+    if n_part < 1 or n_part >= len(positions):
+        raise ValueError(
+            f"a fraction of {size} of {len(positions)} rows leaves an empty split"
+        )
+    stratify = None
+    if labels is not None:
+        counts = pd.Series(labels).value_counts()
+        n_classes = len(counts)
+        if counts.min() >= 2 and n_part >= n_classes and len(positions) - n_part >= n_classes:
+            stratify = labels
+        else:
+            logger.info(
+                "split of %d rows: class counts %s too small to stratify; using a random split",
+                len(positions), counts.to_dict(),
+            )
+    rest, part = train_test_split(
+        positions, test_size=n_part, random_state=rng_seed, shuffle=True, stratify=stratify
+    )
+    return np.sort(rest), np.sort(part)
+
+
+def make_splits(
+    y: pd.Series | np.ndarray,
+    task: str,
+    *,
+    seed: int,
+    test_size: float = 0.2,
+    val_size: float = 0.2,
+) -> Splits:
+    """Seeded train/val/test positions.
+
+    ``test_size`` of all rows go to test; ``val_size`` of the remaining rows go to validation;
+    the rest is train. Stratified on the labels for classification tasks. Raises ``ValueError``
+    when a size is not in (0, 1).
+    """
+    test_size = _check_fraction("test_size", test_size)
+    val_size = _check_fraction("val_size", val_size)
+    labels = np.asarray(y)
+    if labels.ndim != 1:
+        raise ValueError(f"y must be 1-D, got shape {labels.shape}")
+    classification = task in CLASSIFICATION_TASKS
+    if not classification and task != "regression":
+        raise ValueError(f"unknown task {task!r}")
+    positions = np.arange(len(labels), dtype=np.int64)
+    strat = labels if classification else None
+    rest, test = split_positions(positions, strat, test_size, seed)
+    train, val = split_positions(
+        rest, labels[rest] if classification else None, val_size, seed + 1
+    )
+    return Splits(train=train, val=val, test=test)
+
+
+def encode_target(y_train_raw, task: str):
+    """Encode a training target for the models.
+
+    Returns ``(encoder, y_encoded)``:
+
+    - classification (``binary``/``multiclass``): ``encoder`` is a fitted
+      :class:`sklearn.preprocessing.LabelEncoder` (labels sorted, mapped to ``0..k-1``;
+      ``encoder.classes_`` holds the raw labels) and ``y_encoded`` an ``int64`` array. Encode
+      validation/test labels with ``encoder.transform`` and decode predictions with
+      ``encoder.inverse_transform``.
+    - regression: ``encoder`` is ``None`` and ``y_encoded`` is a ``float32`` array.
+    """
+    values = np.asarray(y_train_raw)
+    if task in CLASSIFICATION_TASKS:
+        from sklearn.preprocessing import LabelEncoder
+
+        if pd.isna(pd.Series(values)).any():
+            raise ValueError("classification target contains missing values")
+        # LabelEncoder sorts labels; mixed str/int labels are compared as strings
+        if values.dtype == object:
+            kinds = {type(v) for v in values}
+            if len(kinds) > 1:
+                values = values.astype(str)
+        encoder = LabelEncoder().fit(values)
+        return encoder, encoder.transform(values).astype(np.int64)
+    if task == "regression":
+        return None, values.astype(np.float32)
+    raise ValueError(f"unknown task {task!r}")

@@ -1,0 +1,264 @@
+"""One training loop for INN and TabResNet.
+
+Whole epochs run on tensors that already live on the device: a batch is an index slice of a
+permutation drawn from a seeded generator, so there is no DataLoader and no per-row Python.
+
+Override points (in the spirit of skorch): :meth:`Trainer.get_loss` for the objective and
+:meth:`Trainer.train_step` for one optimisation step.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from inn.modules import INN, NetOutput
+
+TASKS = ("binary", "multiclass", "regression")
+
+
+@dataclass
+class TrainingConfig:
+    """Settings of one training run (names as in the estimators and the CLI).
+
+    Args:
+        nr_epochs: passes over the training rows.
+        batch_size: rows per step.
+        learning_rate: AdamW's peak learning rate.
+        weight_decay: AdamW's decoupled weight decay.
+        nr_restarts: number of cosine cycles over the whole run (1 = plain cosine annealing).
+        scheduler_t_mult: each cycle is this many times longer than the previous one.
+        augmentation_probability: chance that a batch is augmented with Mixup or CutMix.
+        weight_norm: coefficient of the L1 penalty on the per-row weights w(x) (INN only).
+        consistency_weight: coefficient of the coalition-consistency term (INN only, see
+            :meth:`Trainer.consistency_loss`); 0 switches it off.
+        consistency_rows: share of each batch's rows that get the consistency term.
+        patience: early stopping patience in epochs (used when validation data is given).
+        verbose: 0 silent, 1 a progress bar over epochs.
+    """
+
+    nr_epochs: int = 100
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.01
+    nr_restarts: int = 3
+    scheduler_t_mult: int = 2
+    augmentation_probability: float = 0.0
+    weight_norm: float = 0.0
+    consistency_weight: float = 0.0
+    consistency_rows: float = 0.25
+    patience: int = 20
+    verbose: int = 0
+
+
+def cycle_length(total_steps: int, nr_restarts: int, t_mult: int) -> int:
+    """First cycle length T_0 such that ``nr_restarts`` cycles fill ``total_steps`` steps."""
+    cycles = sum(t_mult**i for i in range(max(nr_restarts, 1)))
+    return max(1, math.ceil(total_steps / cycles))
+
+
+def shapley_kernel_sizes(n_features: int, n: int, generator: torch.Generator) -> torch.Tensor:
+    """Draw ``n`` coalition sizes in 1..d-1 from the Shapley kernel p(s) ∝ (d-1)/(s(d-s))."""
+    s = torch.arange(1, n_features, dtype=torch.float32, device=generator.device)
+    probs = (n_features - 1) / (s * (n_features - s))
+    return torch.multinomial(probs, n, replacement=True, generator=generator) + 1
+
+
+class Trainer:
+    """Fits an :class:`~inn.modules.INN` or :class:`~inn.modules.TabResNet` module.
+
+    Args:
+        module: the network (already on ``device``).
+        task: ``"binary"``, ``"multiclass"`` or ``"regression"``.
+        config: the training settings.
+        device: where the tensors live.
+        seed: seeds the batch order and the augmentation draws.
+    """
+
+    def __init__(
+        self, module: nn.Module, *, task: str, config: TrainingConfig, device, seed: int
+    ) -> None:
+        if task not in TASKS:
+            raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+        self.module = module
+        self.task = task
+        self.config = config
+        self.device = torch.device(device)
+        self.generator = torch.Generator(device=self.device)
+        self.generator.manual_seed(seed)
+        self.history: list[dict] = []
+        self.best_epoch_: int | None = None
+
+    # ---- objective -------------------------------------------------------------------------
+    def task_loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Unreduced task loss per row: BCE (binary), cross-entropy, or squared error."""
+        if self.task == "binary":
+            return F.binary_cross_entropy_with_logits(logits[:, 0], y, reduction="none")
+        if self.task == "multiclass":
+            return F.cross_entropy(logits, y, reduction="none")
+        return (logits[:, 0] - y) ** 2
+
+    def get_loss(
+        self, x: torch.Tensor, out: NetOutput, y: torch.Tensor, y_mix=None, lam: float = 1.0
+    ) -> torch.Tensor:
+        """Task loss (mixed for augmented batches) plus the INN penalties."""
+        loss = self.task_loss(out.logits, y).mean()
+        if y_mix is not None:
+            loss = lam * loss + (1.0 - lam) * self.task_loss(out.logits, y_mix).mean()
+        if out.weights is not None and self.config.weight_norm > 0:
+            loss = loss + self.config.weight_norm * out.weights.abs().mean()
+        return loss
+
+    def consistency_loss(self, x, out: NetOutput, masked: NetOutput, ref_logits, mask):
+        """Coalition consistency: contributions must predict the output of masked inputs.
+
+        For a coalition S (features outside S set to the reference r) the module should satisfy
+        ``f(x_S) - f(r) = sum_{i in S} c_i(x)``, which holds exactly for an additive model whose
+        contributions are its terms (with the global bias, f(r) = b). Coalition sizes follow
+        the Shapley kernel and come in complementary pairs (as in FastSHAP, Jethani et al. 2022, and ViaSHAP, Alkhatib et
+        al. 2025); the term is the mean squared residual.
+        """
+        m = mask.shape[0] // 2
+        contrib = self.module.contributions(x[:m], _slice(out, m))  # (m, d, k)
+        contrib = contrib.repeat(2, 1, 1)
+        predicted = torch.einsum("nd,ndk->nk", mask, contrib)
+        return ((masked.logits - ref_logits - predicted) ** 2).mean()
+
+    def _coalitions(self, x: torch.Tensor):
+        """Masked copies of the first rows of ``x``: a coalition and its complement per row."""
+        m = max(1, int(round(self.config.consistency_rows * x.shape[0])))
+        d = x.shape[1]
+        sizes = shapley_kernel_sizes(d, m, self.generator)
+        scores = torch.rand(m, d, generator=self.generator, device=x.device)
+        ranks = scores.argsort(dim=1).argsort(dim=1)
+        mask = (ranks < sizes.unsqueeze(1)).float()
+        mask = torch.cat([mask, 1.0 - mask])
+        ref = self.module.reference
+        rows = x[:m].repeat(2, 1)
+        return mask * rows + (1.0 - mask) * ref, mask
+
+    # ---- steps -----------------------------------------------------------------------------
+    def _augment(self, x: torch.Tensor, y: torch.Tensor):
+        """Mixup or CutMix (equal odds) on rows; returns inputs, partner targets and lambda."""
+        g = self.generator
+        perm = torch.randperm(x.shape[0], generator=g, device=x.device)
+        lam = float(torch.rand(1, generator=g, device=x.device))
+        if float(torch.rand(1, generator=g, device=x.device)) < 0.5:
+            x = lam * x + (1.0 - lam) * x[perm]
+        else:
+            keep = torch.rand(x.shape[1], generator=g, device=x.device) < lam
+            x = torch.where(keep, x, x[perm])
+            lam = float(keep.float().mean())
+        y_mix = y[perm]
+        if self.task == "regression":
+            return x, lam * y + (1.0 - lam) * y_mix, None, 1.0
+        return x, y, y_mix, lam
+
+    def train_step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """One optimisation step on a batch; returns the (detached) loss."""
+        cfg = self.config
+        y_mix, lam = None, 1.0
+        if cfg.augmentation_probability > 0:
+            if float(torch.rand(1, generator=self.generator, device=x.device)) < (
+                cfg.augmentation_probability
+            ):
+                x, y, y_mix, lam = self._augment(x, y)
+        use_consistency = (
+            cfg.consistency_weight > 0 and isinstance(self.module, INN) and x.shape[1] > 1
+        )
+        if use_consistency:
+            # One forward pass over the batch, its masked copies and the reference row, so that
+            # BatchNorm sees the same mixture in training as in its running statistics.
+            masked_x, mask = self._coalitions(x)
+            ref = self.module.reference.unsqueeze(0)
+            both = self.module(torch.cat([x, masked_x, ref]))
+            n, m = x.shape[0], masked_x.shape[0]
+            out = _slice(both, n)
+            masked = NetOutput(*(t[n : n + m] for t in both))
+            ref_logits = both.logits[-1:]
+        else:
+            out = self.module(x)
+        loss = self.get_loss(x, out, y, y_mix, lam)
+        if use_consistency:
+            loss = loss + cfg.consistency_weight * self.consistency_loss(
+                x, out, masked, ref_logits, mask
+            )
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.scheduler.step()
+        return loss.detach()
+
+    @torch.no_grad()
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> float:
+        """Mean task loss on held-out rows (eval mode)."""
+        self.module.eval()
+        loss = float(self.task_loss(self.module(x).logits, y).mean())
+        self.module.train()
+        return loss
+
+    def fit(self, x: torch.Tensor, y: torch.Tensor, x_val=None, y_val=None) -> Trainer:
+        """Train on device tensors; with validation tensors, stop early and keep the best epoch."""
+        cfg = self.config
+        n = x.shape[0]
+        if n < 2:
+            raise ValueError("training needs at least 2 rows")
+        batch_size = min(cfg.batch_size, n)
+        steps = n // batch_size + (1 if n % batch_size > 1 else 0)
+        self.optimizer = torch.optim.AdamW(
+            self.module.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay
+        )
+        self.scheduler = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+            self.optimizer,
+            T_0=cycle_length(cfg.nr_epochs * steps, cfg.nr_restarts, cfg.scheduler_t_mult),
+            T_mult=cfg.scheduler_t_mult,
+        )
+        best, best_state, bad_epochs = math.inf, None, 0
+        epochs = range(cfg.nr_epochs)
+        bar = None
+        if cfg.verbose:
+            from tqdm.auto import tqdm
+
+            bar = epochs = tqdm(epochs, desc=type(self.module).__name__, unit="epoch")
+        self.module.train()
+        for epoch in epochs:
+            perm = torch.randperm(n, generator=self.generator, device=x.device)
+            total = torch.zeros((), device=x.device)
+            for i in range(steps):
+                idx = perm[i * batch_size : (i + 1) * batch_size]
+                total += self.train_step(x[idx], y[idx])
+            epoch_loss = float(total) / steps
+            if not math.isfinite(epoch_loss):
+                raise FloatingPointError(
+                    f"training loss became {epoch_loss} in epoch {epoch + 1}; "
+                    "lower learning_rate or check the inputs for extreme values"
+                )
+            record = {"epoch": epoch + 1, "loss": epoch_loss}
+            if x_val is not None:
+                record["val_loss"] = self.evaluate(x_val, y_val)
+                if record["val_loss"] < best - 1e-6:
+                    best, bad_epochs = record["val_loss"], 0
+                    best_state = copy.deepcopy(self.module.state_dict())
+                    self.best_epoch_ = epoch + 1
+                else:
+                    bad_epochs += 1
+            self.history.append(record)
+            if bar is not None:
+                bar.set_postfix({k: f"{v:.4f}" for k, v in record.items() if k != "epoch"})
+            if x_val is not None and bad_epochs >= cfg.patience:
+                break
+        if bar is not None:
+            bar.close()
+        if best_state is not None:
+            self.module.load_state_dict(best_state)
+        self.module.eval()
+        return self
+
+
+def _slice(out: NetOutput, n: int) -> NetOutput:
+    return NetOutput(*(None if t is None else t[:n] for t in out))
