@@ -120,8 +120,8 @@ class Trainer:
         For a coalition S (features outside S set to the reference r) the module should satisfy
         ``f(x_S) - f(r) = sum_{i in S} c_i(x)``, which holds exactly for an additive model whose
         contributions are its terms (with the global bias, f(r) = b). Coalition sizes follow
-        the Shapley kernel and come in complementary pairs (as in FastSHAP, Jethani et al. 2022, and ViaSHAP, Alkhatib et
-        al. 2025); the term is the mean squared residual.
+        the Shapley kernel and come in complementary pairs (as in FastSHAP, Jethani et al. 2022,
+        and ViaSHAP, Alkhatib et al. 2025); the term is the mean squared residual.
         """
         m = mask.shape[0] // 2
         contrib = self.module.contributions(x[:m], _slice(out, m))  # (m, d, k)

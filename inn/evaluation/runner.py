@@ -1,0 +1,221 @@
+"""Run one explanation benchmark (synthetic or real) and build its result record.
+
+A run fits the models the chosen explainers need on the training rows, explains the first
+``n_explain`` held-out rows (the slow explainers - KernelSHAP, LIME - only the first ``n_slow`` of
+them), scores every explainer with :mod:`inn.evaluation.metrics` on its own rows (``metrics``)
+and on the first ``n_slow`` rows shared by all explainers (``metrics_common``), and records the
+explanation time per row.
+
+Benchmark names: synthetic ``<target>_<task>_rho<rho>`` (:mod:`.synthetic`), ``real_<key>`` (a
+store dataset, no ground truth) and ``leak_<key>`` (a store dataset plus an injected feature that
+leaks the label for a subgroup, :mod:`.bias`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from inn.evaluation import bias as bias_mod
+from inn.evaluation.explainers import (
+    EXPLAINERS,
+    INN_VARIANTS,
+    ExplainContext,
+    explain,
+    fit_catboost,
+    fit_ebm,
+    fit_inn,
+    fit_tabresnet,
+)
+from inn.evaluation.metrics import GaussianConditional, ModelProbe, per_row_metrics, summarise
+from inn.evaluation.synthetic import SyntheticTask, make_synthetic
+
+log = logging.getLogger("inn.evaluation")
+
+SCHEMA_VERSION = 1
+DEFAULT_EXPLAINERS = tuple(EXPLAINERS)
+REAL_EXPLAINERS = ("inn", "kernelshap_inn", "treeshap_catboost", "kernelshap_catboost", "ebm",
+                   "ig_tabresnet", "random")  # fmt: skip
+
+
+@dataclass
+class XAIConfig:
+    """Sizes of one run (CPU-friendly defaults; :meth:`fast` for smoke runs)."""
+
+    n_train: int = 2000
+    n_test: int = 1000
+    n_explain: int = 200
+    n_slow: int = 50
+    nr_epochs: int = 100
+    catboost_iterations: int = 500
+    ebm_params: dict = field(default_factory=lambda: {"outer_bags": 4})
+    kernel_nsamples: object = "auto"
+    lime_samples: int = 5000
+    n_cond: int = 8
+    n_infid: int = 32
+    n_jobs: int = 1
+
+    @classmethod
+    def fast(cls) -> XAIConfig:
+        return cls(n_train=1000, n_test=500, n_explain=100, n_slow=20, nr_epochs=20,
+                   catboost_iterations=200, lime_samples=1000, n_cond=4, n_infid=16)  # fmt: skip
+
+
+def _fit_metric(task: str, raw_out: np.ndarray, y: np.ndarray) -> dict:
+    from sklearn.metrics import r2_score, roc_auc_score
+
+    if task == "regression":
+        return {"r2": float(r2_score(y, raw_out))}
+    return {"auroc": float(roc_auc_score(y, raw_out))}
+
+
+def fit_models(needed, task, X, y, seed, cfg: XAIConfig, inn_params=None) -> dict:
+    models = {}
+    for name in needed:
+        log.info("fitting %s", name)
+        if name == "inn":
+            models[name] = fit_inn(task, X, y, seed, cfg.nr_epochs, inn_params)
+        elif name == "tabresnet":
+            models[name] = fit_tabresnet(task, X, y, seed, cfg.nr_epochs)
+        elif name == "catboost":
+            models[name] = fit_catboost(task, X, y, seed, cfg.catboost_iterations, cfg.n_jobs)
+        elif name == "ebm":
+            models[name] = fit_ebm(task, X, y, seed, cfg.n_jobs, cfg.ebm_params)
+        else:
+            raise ValueError(f"unknown model {name!r}")
+    return models
+
+
+def evaluate(
+    *, task, X_train, y_train, X_test, y_test, seed, cfg: XAIConfig, explainers,
+    conditional, truth=None, truth_ref=None, true_f=None, inn_params=None, extra_rows=None,
+    models=None,
+) -> dict:  # fmt: skip
+    """Fit, explain and score; returns ``{"models": ..., "explainers": ...}``.
+
+    ``truth`` / ``truth_ref`` / ``true_f``: functions of X giving the ground truth (synthetic).
+    ``extra_rows(name, attribution, X_explain) -> dict`` adds explainer-specific entries.
+    """
+    unknown = [e for e in explainers if e not in EXPLAINERS]
+    if unknown:
+        raise ValueError(f"unknown explainers {unknown}; choose from {list(EXPLAINERS)}")
+    needed = list(dict.fromkeys(EXPLAINERS[e][0] for e in explainers))
+    models = models or fit_models(needed, task, X_train, y_train, seed, cfg, inn_params)
+    reference = X_train.mean(axis=0).astype(np.float64)
+    X_exp = X_test[: cfg.n_explain]
+    n_slow = min(cfg.n_slow, len(X_exp))
+    ctx = ExplainContext(X_train, reference, seed, cfg.kernel_nsamples, cfg.lime_samples)
+    gt = truth(X_exp) if truth is not None else None
+    gt_ref = truth_ref(X_exp) if truth_ref is not None else None
+    record_models, probes = {}, {}
+    for name, model in models.items():
+        raw_test = model.raw(X_test)
+        entry = {"train_time_s": model.train_time_s, "params": model.params,
+                 **_fit_metric(task, raw_test, y_test)}  # fmt: skip
+        if true_f is not None:
+            entry["truth_corr"] = float(np.corrcoef(raw_test, true_f(X_test))[0, 1])
+        record_models[name] = entry
+        probes[name] = ModelProbe(model.raw, X_exp, reference, conditional, seed=seed,
+                                  n_cond=cfg.n_cond, n_infid=cfg.n_infid)  # fmt: skip
+    out = {}
+    for name in explainers:
+        model_name, _, slow = EXPLAINERS[name]
+        rows = np.arange(n_slow if slow else len(X_exp))
+        log.info("explaining with %s on %d rows", name, len(rows))
+        attr = explain(name, models[model_name], X_exp[rows], rows, ctx)
+        per_row = per_row_metrics(
+            probes[model_name], attr.values, rows,
+            None if gt is None else gt[rows], None if gt_ref is None else gt_ref[rows],
+        )  # fmt: skip
+        entry = {
+            "model": model_name,
+            "n_rows": int(len(rows)),
+            "seconds_per_row": attr.seconds_per_row,
+            "metrics": summarise(per_row),
+            "metrics_common": summarise(per_row, np.arange(n_slow)),
+            **attr.extra,
+        }
+        if extra_rows is not None:
+            entry.update(extra_rows(name, attr, X_exp))
+        out[name] = entry
+    return {"models": record_models, "explainers": out}
+
+
+def _versions() -> dict:
+    from inn.experiment import versions
+
+    out = versions()
+    from importlib import metadata
+
+    for pkg in ("shap", "lime", "captum"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def _inn_params(variant: str) -> dict:
+    if variant not in INN_VARIANTS:
+        raise ValueError(f"unknown INN variant {variant!r}; choose from {list(INN_VARIANTS)}")
+    return dict(INN_VARIANTS[variant])
+
+
+def run_benchmark(name: str, seed: int, cfg: XAIConfig | None = None, explainers=None,
+                  inn_variant: str = "default", data_dir=None) -> dict:  # fmt: skip
+    """Run benchmark ``name`` with ``seed``; returns the result record (not written)."""
+    cfg = cfg or XAIConfig()
+    inn_params = _inn_params(inn_variant)
+    start = time.perf_counter()
+    if name.startswith(("real_", "leak_")):
+        kind, key = name.split("_", 1)
+        explainers = list(explainers or REAL_EXPLAINERS)
+        data = bias_mod.load_real(key, seed, leak=(kind == "leak"), data_dir=data_dir,
+                                  max_train=cfg.n_train)  # fmt: skip
+        extra = None
+        if kind == "leak":
+            extra = bias_mod.leak_ranks_fn(data)
+        result = evaluate(
+            task=data.task, X_train=data.X_train, y_train=data.y_train, X_test=data.X_test,
+            y_test=data.y_test, seed=seed, cfg=cfg, explainers=explainers,
+            conditional=GaussianConditional.fit(data.X_train), inn_params=inn_params,
+            extra_rows=extra,
+        )  # fmt: skip
+        meta = {"kind": kind, "dataset": key, "task": data.task, "feature_names": data.names,
+                **data.meta}  # fmt: skip
+    else:
+        explainers = list(explainers or DEFAULT_EXPLAINERS)
+        data = make_synthetic(name, cfg.n_train, cfg.n_test, seed)
+        st: SyntheticTask = data.task
+        result = evaluate(
+            task=st.task, X_train=data.X_train, y_train=data.y_train, X_test=data.X_test,
+            y_test=data.y_test, seed=seed, cfg=cfg, explainers=explainers,
+            conditional=GaussianConditional(st.mean, st.cov), truth=st.truth,
+            truth_ref=st.truth_ref, true_f=st.f, inn_params=inn_params,
+        )  # fmt: skip
+        meta = {"kind": "synthetic", "target": st.target, "task": st.task, "rho": st.rho}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "benchmark": name,
+        "seed": seed,
+        "inn_variant": inn_variant,
+        "inn_params": inn_params,
+        "config": asdict(cfg),
+        **meta,
+        **result,
+        "wall_time_s": time.perf_counter() - start,
+        "versions": _versions(),
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+ABLATION_EXPLAINERS = ("inn", "kernelshap_inn")
+
+
+def run_ablation(name: str, seed: int, variant: str, cfg: XAIConfig | None = None) -> dict:
+    """INN variant ``variant`` on synthetic benchmark ``name``: its own explanation and
+    KernelSHAP on the same fitted model."""
+    return run_benchmark(name, seed, cfg, explainers=ABLATION_EXPLAINERS, inn_variant=variant)

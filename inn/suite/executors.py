@@ -1,0 +1,224 @@
+"""Where cells run: a local process pool, or Ray tasks (a local instance or a cluster).
+
+Local pool
+    ``n_workers`` processes (default: the cores this process may use), each limited to
+    ``threads = cores // n_workers`` compute threads (torch, OpenMP/BLAS, and ``n_jobs`` of the
+    baselines) so that concurrent cells do not oversubscribe the cores.  Workers write their
+    results themselves, so a finished cell is on disk even if the driver dies.  At most
+    ``n_workers`` cells are in flight: a worker that dies (out of memory, segfault) fails only
+    those cells, and the pool is rebuilt for the rest.
+
+Ray
+    Each cell is a Ray task with the CPU/GPU request of its method (``resources`` in the suite;
+    default 1 CPU, no GPU) and as many threads as CPUs requested.  The task returns the record and
+    the driver writes it, so the workers need no shared file system for results (they do need the
+    ``inn`` package and the datasets: the store folder or OpenML).
+
+On Ctrl-C / SIGTERM the cells in flight are abandoned (their workers stopped) and nothing else
+is lost: every finished cell is already in the results tree.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from inn.suite.config import Cell, Suite
+from inn.suite.runner import CellOptions, execute_cell, failure_outcome, set_threads
+
+log = logging.getLogger("inn.suite")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _options(suite: Suite, threads: int, device: str | None = None) -> CellOptions:
+    return CellOptions(output_dir=suite.output_dir, data_dir=suite.data_dir,
+                       test_split_size=suite.test_split_size, device=device or suite.device,
+                       params=suite.params, hpo_trials=suite.hpo_trials, threads=threads)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C."""
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated()
+
+
+def _worker_init(threads: int) -> None:
+    # Ctrl-C goes to the whole process group: the driver decides, workers ignore it.  SIGTERM
+    # (sent by the driver when it stops) raises, so temporary files are cleaned up.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda s, f: sys.exit(143))
+    set_threads(threads)
+
+
+def _pool_call(cell: Cell, opts: CellOptions) -> dict:
+    return execute_cell(cell, opts, write=True)
+
+
+def run_local(todo: list[Cell], suite: Suite, on_outcome: Callable, *,
+              n_workers: int | None = None, threads: int | None = None) -> None:
+    cores = available_cores()
+    n_workers = max(1, min(n_workers or cores, len(todo)))
+    threads = threads or max(1, cores // n_workers)
+    log.info("local executor: %d worker(s) x %d thread(s) on %d cores", n_workers, threads, cores)
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        if n_workers == 1:
+            set_threads(threads)
+            opts = _options(suite, threads)
+            for cell in todo:
+                on_outcome(execute_cell(cell, opts, write=True), True)
+            return
+        _run_pool(todo, suite, on_outcome, n_workers, threads)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_pool(todo, suite, on_outcome, n_workers: int, threads: int) -> None:
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    opts = _options(suite, threads)
+    # spawned workers read these before importing numpy / torch
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    queue = list(reversed(todo))
+    ctx = mp.get_context("spawn")
+
+    def new_pool():
+        return ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx,
+                                   initializer=_worker_init, initargs=(threads,))
+
+    pool = new_pool()
+    in_flight: dict = {}
+    try:
+        while queue or in_flight:
+            while queue and len(in_flight) < n_workers:
+                cell = queue.pop()
+                in_flight[pool.submit(_pool_call, cell, opts)] = cell
+            finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            broken = False
+            for future in finished:
+                cell = in_flight.pop(future)
+                try:
+                    on_outcome(future.result(), True)
+                except BrokenProcessPool as err:
+                    broken = True
+                    on_outcome(failure_outcome(cell, RuntimeError(
+                        f"worker process died while running this cell ({err}); "
+                        "out of memory or a crash in native code?")), True)
+            if broken:
+                for cell in list(in_flight.values()):
+                    on_outcome(failure_outcome(cell, RuntimeError(
+                        "worker pool broke while this cell was running")), True)
+                in_flight.clear()
+                _stop_pool(pool)
+                pool = new_pool()
+    except KeyboardInterrupt:
+        log.warning("interrupted: stopping %d cell(s) in flight", len(in_flight))
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop_pool(pool) -> None:
+    """Stop the pool's worker processes (only the ones this pool started)."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        if p.is_alive():
+            p.terminate()
+    for p in processes:
+        p.join(timeout=5)
+        if p.is_alive():
+            p.kill()
+            p.join(timeout=5)
+
+
+# ----------------------------------------------------------------------------------------------
+# Ray
+# ----------------------------------------------------------------------------------------------
+
+
+def _ray_call(cell: Cell, opts: CellOptions) -> dict:
+    return execute_cell(cell, opts, write=False)
+
+
+def init_ray(address: str | None, n_workers: int | None = None) -> None:
+    """Connect to ``address`` (e.g. ``auto`` or ``ray://head:10001``) or start a local instance."""
+    try:
+        import ray
+    except ImportError as err:
+        raise ImportError(f"--executor ray needs the ray package ({err})") from None
+    if ray.is_initialized():
+        return
+    # A local instance's workers import inn from this checkout; on a cluster the nodes need the
+    # package installed (or a runtime_env of your own, set through RAY_RUNTIME_ENV_* / ray start).
+    pythonpath = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p)
+    runtime_env = {"env_vars": {"PYTHONPATH": pythonpath}}
+    if address is None:
+        ray.init(num_cpus=n_workers or available_cores(), include_dashboard=False,
+                 log_to_driver=False, runtime_env=runtime_env)
+    else:
+        ray.init(address=address, log_to_driver=False)
+
+
+def run_ray(todo: list[Cell], suite: Suite, on_outcome: Callable, *, address: str | None = None,
+            n_workers: int | None = None) -> None:
+    import ray
+
+    started_here = not ray.is_initialized()
+    init_ray(address, n_workers)
+    remote = ray.remote(_ray_call)
+    refs: dict = {}
+    for cell in todo:
+        res = suite.resources_for(cell.method)
+        num_cpus, num_gpus = float(res["num_cpus"]), float(res["num_gpus"])
+        threads = max(1, int(num_cpus))
+        device = "cuda" if num_gpus > 0 else suite.device
+        opts = _options(suite, threads, device)
+        ref = remote.options(num_cpus=num_cpus, num_gpus=num_gpus, max_retries=0,
+                             name=f"cell:{cell.label()}").remote(cell, opts)
+        refs[ref] = cell
+    log.info("ray executor: %d task(s) submitted (cluster resources: %s)", len(refs),
+             ray.cluster_resources())
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        pending = list(refs)
+        while pending:
+            ready, pending = ray.wait(pending, num_returns=1, timeout=None)
+            for ref in ready:
+                cell = refs[ref]
+                try:
+                    outcome = ray.get(ref)
+                except Exception as err:  # task or worker died
+                    outcome = failure_outcome(cell, err)
+                on_outcome(outcome, False)
+    except KeyboardInterrupt:
+        log.warning("interrupted: cancelling %d Ray task(s)", len(pending))
+        for ref in pending:
+            try:
+                ray.cancel(ref, force=True)
+            except Exception:  # already finished or gone
+                pass
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if started_here:
+            ray.shutdown()

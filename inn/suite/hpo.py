@@ -1,0 +1,149 @@
+"""Hyperparameter optimisation with Optuna on the validation split only.
+
+For one (method, dataset, seed) cell: load the dataset, split it exactly as
+:func:`inn.experiment.run` does, prepare the inputs with the training split only, and let a
+seeded TPE sampler propose configurations from :mod:`inn.suite.spaces`.  Each trial fits on the
+training split (the validation split is passed for early stopping, as in the final run) and is
+scored on the validation split.  The test rows are never prepared, fitted or scored here: the
+objective sees a :class:`~inn.experiment.PreparedData` whose ``X``/``y`` hold only ``train`` and
+``val``.  The final run with the best configuration goes through :func:`inn.experiment.run`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from inn.data import Splits, load_dataset, make_splits
+from inn.experiment import NETWORKS, network_estimator, prepare, split_fingerprint
+from inn.suite.spaces import suggest
+
+log = logging.getLogger("inn.suite.hpo")
+
+HPO_FILE = "hpo.json"
+
+
+def validation_score(task: str, y_val: np.ndarray, model, X_val) -> float:
+    """The quantity maximised: AUROC (classification) or negative RMSE (regression)."""
+    from inn.metrics import classification_metrics, regression_metrics
+
+    if task == "regression":
+        return -float(regression_metrics(y_val, model.predict(X_val))["rmse"])
+    return float(classification_metrics(y_val, model.predict_proba(X_val))["auroc"])
+
+
+def metric_name(task: str) -> str:
+    return "val_neg_rmse" if task == "regression" else "val_auroc"
+
+
+def development_data(dataset, splits: Splits, input_kind: str):
+    """Prepared train and validation data only; the test positions are never touched."""
+    dev = Splits(train=splits.train, val=splits.val, test=splits.val)
+    data = prepare(dataset, dev, input_kind)
+    for part in (data.X, data.y):
+        part.pop("test")
+    return data
+
+
+def fit_model(method: str, task: str, params: dict, seed: int, data, *, device: str,
+              n_jobs: int):
+    """Fit ``method`` on ``data``'s training split with its validation split for early stopping."""
+    if method in NETWORKS:
+        model = network_estimator(method, task, params, seed, device, quiet=True)
+        model.fit(data.X["train"], data.y["train"], X_val=data.X["val"], y_val=data.y["val"])
+        return model
+    from inn.baselines import make_baseline
+
+    model = make_baseline(method, task=task, seed=seed, n_jobs=n_jobs, params=params)
+    model.fit(data.X["train"], data.y["train"], data.X["val"], data.y["val"],
+              categorical=data.categorical)
+    return model
+
+
+def optimise(
+    method: str,
+    dataset_id,
+    seed: int,
+    n_trials: int,
+    *,
+    fixed: dict | None = None,
+    test_split_size: float = 0.2,
+    data_dir=None,
+    device: str = "auto",
+    n_jobs: int = 1,
+) -> dict:
+    """Run ``n_trials`` Optuna trials for one cell; return the HPO record (best config, history).
+
+    ``fixed`` parameters (from the suite) are kept in every trial and not searched.
+    """
+    import optuna
+
+    from inn.baselines import INPUT_KIND
+
+    if n_trials < 1:
+        raise ValueError(f"n_trials must be >= 1, got {n_trials}")
+    fixed = dict(fixed or {})
+    dataset = load_dataset(dataset_id, data_dir)
+    splits = make_splits(dataset.y, dataset.task, seed=seed, test_size=test_split_size)
+    kind = "encoded" if method in NETWORKS else INPUT_KIND[method]
+    data = development_data(dataset, splits, kind)
+    task = dataset.task
+
+    def objective(trial):
+        params = suggest(method, trial, task, fixed)
+        model = fit_model(method, task, params, seed, data, device=device, n_jobs=n_jobs)
+        return validation_score(task, data.y["val"], model, data.X["val"])
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    sampler = optuna.samplers.TPESampler(seed=seed)
+    study = optuna.create_study(direction="maximize", sampler=sampler,
+                                study_name=f"{method}-{dataset_id}-{seed}")
+    start = time.perf_counter()
+    study.optimize(objective, n_trials=n_trials, catch=(Exception,), gc_after_trial=True)
+    elapsed = time.perf_counter() - start
+
+    trials = []
+    for t in study.trials:
+        duration = None
+        if t.datetime_start and t.datetime_complete:
+            duration = (t.datetime_complete - t.datetime_start).total_seconds()
+        entry = {"number": t.number, "state": t.state.name, "value": t.value,
+                 "params": _plain(t.params), "duration_s": duration}
+        if "fail_reason" in t.system_attrs:
+            entry["error"] = t.system_attrs["fail_reason"]
+        trials.append(entry)
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if not complete:
+        errors = "; ".join(t.get("error", "?").splitlines()[-1] for t in trials if "error" in t)
+        raise RuntimeError(f"all {n_trials} HPO trials failed for {method} on {dataset_id}: "
+                           f"{errors[:500]}")
+    best = study.best_trial
+    return {
+        "method": method,
+        "dataset_id": dataset_id,
+        "seed": seed,
+        "task": task,
+        "n_trials": n_trials,
+        "metric": metric_name(task),
+        "direction": "maximize",
+        "scored_on": "validation split (the test split is not prepared, fitted or scored)",
+        "sampler": f"optuna.samplers.TPESampler(seed={seed})",
+        "fixed_params": _plain(fixed),
+        "best_trial": best.number,
+        "best_value": best.value,
+        "best_params": _plain({**best.params, **fixed}),
+        "n_train": int(len(splits.train)),
+        "n_val": int(len(splits.val)),
+        "split_fingerprint": split_fingerprint(splits),
+        "test_split_size": test_split_size,
+        "hpo_time_s": elapsed,
+        "trials": trials,
+        "optuna_version": optuna.__version__,
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def _plain(params: dict) -> dict:
+    return {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}

@@ -1,0 +1,313 @@
+"""Run the cells of a suite: skip finished ones, record failures, report progress and a summary.
+
+State lives in the results tree only, so a rerun resumes where a crash or Ctrl-C stopped:
+
+* ``<cell>/output_info.json`` (written atomically by :func:`inn.experiment.run`): the cell is done
+  and is never run again.
+* ``<cell>/error.json``: the last failure of the cell (type, message, traceback).  A rerun retries
+  the cell (unless ``skip_failed``) and removes the file when it succeeds.
+* ``<output_dir>/failures.jsonl``: an append-only log of every failure, one JSON line each.
+* ``<cell>/hpo.json``: with HPO, the best configuration and the trial history; a rerun whose cell
+  has an ``hpo.json`` with the same number of trials reuses it instead of searching again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import traceback
+import warnings
+from dataclasses import dataclass
+
+from inn.results import RESULT_FILE, read_result, write_json_atomic
+from inn.suite.config import Cell, Suite
+
+log = logging.getLogger("inn.suite")
+
+ERROR_FILE = "error.json"
+FAILURES_LOG = "failures.jsonl"
+
+
+@dataclass
+class CellOptions:
+    """Everything a worker needs to run a cell (picklable, sent to processes / Ray tasks)."""
+
+    output_dir: str
+    data_dir: str | None
+    test_split_size: float
+    device: str
+    params: dict
+    hpo_trials: int
+    threads: int
+
+
+def cell_done(cell: Cell, output_dir) -> bool:
+    return (cell.dir(output_dir) / RESULT_FILE).is_file()
+
+
+def cell_failed(cell: Cell, output_dir) -> bool:
+    return (cell.dir(output_dir) / ERROR_FILE).is_file()
+
+
+def set_threads(threads: int) -> None:
+    """Limit this process's compute threads (BLAS/OpenMP via env for late imports, and torch)."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    try:
+        import torch
+
+        torch.set_num_threads(threads)
+    except ImportError:  # pragma: no cover - torch is a core dependency
+        pass
+
+
+def execute_cell(cell: Cell, opts: CellOptions, write: bool = True) -> dict:
+    """Run one cell (HPO first when asked) and return its outcome; never raises on cell errors.
+
+    With ``write`` the result (and ``hpo.json``) go to the results tree from here, as soon as the
+    cell finishes; without it (Ray without a shared file system) the caller writes them from the
+    returned outcome with :func:`store_outcome`.
+    """
+    from inn.experiment import run
+
+    start = time.perf_counter()
+    outcome = {"cell": cell, "status": "ok", "record": None, "hpo": None, "error": None,
+               "worker": f"{os.uname().nodename}:{os.getpid()}"}
+    warnings.filterwarnings("ignore", message="The y_prob values do not sum to one")
+    try:
+        set_threads(opts.threads)
+        params = dict(opts.params.get(cell.method, {}))
+        if opts.hpo_trials > 0:
+            hpo = _load_hpo(cell, opts)
+            if hpo is None:
+                from inn.suite.hpo import HPO_FILE, optimise
+
+                hpo = optimise(cell.method, cell.dataset_id, cell.seed, opts.hpo_trials,
+                               fixed=params, test_split_size=opts.test_split_size,
+                               data_dir=opts.data_dir, device=opts.device, n_jobs=opts.threads)
+                if write:
+                    write_json_atomic(hpo, cell.dir(opts.output_dir) / HPO_FILE)
+            outcome["hpo"] = hpo
+            params = dict(hpo["best_params"])
+        record = run(
+            cell.method, cell.dataset_id, cell.seed, params,
+            test_split_size=opts.test_split_size,
+            output_dir=opts.output_dir if write else None,
+            data_dir=opts.data_dir, device=opts.device, quiet=True, n_jobs=opts.threads,
+        )  # fmt: skip
+        outcome["record"] = record
+    except Exception as err:  # one bad cell must not stop the suite
+        outcome["status"] = "failed"
+        outcome["error"] = {
+            "type": type(err).__name__,
+            "message": str(err)[:2000],
+            "traceback": traceback.format_exc()[-8000:],
+        }
+    outcome["elapsed_s"] = time.perf_counter() - start
+    return outcome
+
+
+def _load_hpo(cell: Cell, opts: CellOptions) -> dict | None:
+    from inn.suite.hpo import HPO_FILE
+
+    path = cell.dir(opts.output_dir) / HPO_FILE
+    if not path.is_file():
+        return None
+    try:
+        hpo = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if hpo.get("n_trials") != opts.hpo_trials or hpo.get("test_split_size") != opts.test_split_size:
+        return None
+    return hpo
+
+
+def failure_outcome(cell: Cell, err: BaseException, elapsed: float = 0.0) -> dict:
+    """The outcome of a cell whose worker died or whose task could not run."""
+    return {"cell": cell, "status": "failed", "record": None, "hpo": None, "elapsed_s": elapsed,
+            "error": {"type": type(err).__name__, "message": str(err)[:2000] or repr(err),
+                      "traceback": "".join(traceback.format_exception(err))[-8000:]}}
+
+
+def store_outcome(outcome: dict, output_dir, written: bool) -> None:
+    """Write what the worker did not (``written=False``), then error.json / failures.jsonl."""
+    from inn.results import result_path
+    from inn.suite.hpo import HPO_FILE
+
+    cell: Cell = outcome["cell"]
+    folder = cell.dir(output_dir)
+    if not written and outcome.get("hpo") is not None:
+        write_json_atomic(outcome["hpo"], folder / HPO_FILE)
+    if outcome["status"] == "ok":
+        if not written:
+            record = dict(outcome["record"])
+            write_json_atomic(record, result_path(output_dir, cell.method, cell.dataset_id,
+                                                  cell.seed))
+        (folder / ERROR_FILE).unlink(missing_ok=True)
+        return
+    entry = {"method": cell.method, "dataset_id": cell.dataset_id, "seed": cell.seed,
+             **outcome["error"], "elapsed_s": outcome.get("elapsed_s"),
+             "worker": outcome.get("worker"),
+             "failed_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    write_json_atomic(entry, folder / ERROR_FILE)
+    line = {k: v for k, v in entry.items() if k != "traceback"}
+    with open(os.path.join(output_dir, FAILURES_LOG), "a") as fh:
+        fh.write(json.dumps(line) + "\n")
+
+
+def plan(suite: Suite, skip_failed: bool = False) -> tuple[list[Cell], list[Cell], list[Cell]]:
+    """(all cells, cells to run, cells skipped because they failed before and skip_failed)."""
+    cells = suite.cells()
+    todo, skipped = [], []
+    for cell in cells:
+        if cell_done(cell, suite.output_dir):
+            continue
+        if skip_failed and cell_failed(cell, suite.output_dir):
+            skipped.append(cell)
+        else:
+            todo.append(cell)
+    return cells, todo, skipped
+
+
+def run_suite(suite: Suite, *, executor: str = "local", n_workers: int | None = None,
+              threads: int | None = None, ray_address: str | None = None,
+              skip_failed: bool = False, progress: bool = True) -> dict:
+    """Run every missing cell of ``suite``; return counts, failures and the wall time."""
+    from tqdm.auto import tqdm
+
+    from inn.suite import executors
+
+    start = time.perf_counter()
+    os.makedirs(suite.output_dir, exist_ok=True)
+    cells, todo, skipped = plan(suite, skip_failed)
+    n_done = len(cells) - len(todo) - len(skipped)
+    log.info("suite %s: %d cells, %d done, %d to run%s", suite.name, len(cells), n_done,
+             len(todo), f", {len(skipped)} failed before and skipped" if skipped else "")
+    stats = {"cells": len(cells), "done_before": n_done, "ran": 0, "failed": [],
+             "skipped_failed": [c.label() for c in skipped]}
+    bar = tqdm(total=len(cells), initial=n_done, unit="cell", disable=not progress,
+               dynamic_ncols=True, smoothing=0.05, desc=suite.name)
+
+    def on_outcome(outcome: dict, written: bool) -> None:
+        store_outcome(outcome, suite.output_dir, written)
+        cell = outcome["cell"]
+        stats["ran"] += 1
+        if outcome["status"] != "ok":
+            err = outcome["error"]
+            stats["failed"].append(f"{cell.label()}: {err['type']}: {err['message'][:200]}")
+            bar.write(f"FAILED {cell.label()}: {err['type']}: {err['message'][:200]}")
+        bar.update(1)
+        bar.set_postfix_str(f"last {cell.label()}, failed {len(stats['failed'])}",
+                            refresh=False)
+
+    try:
+        if todo:
+            if executor == "ray":
+                executors.run_ray(todo, suite, on_outcome, address=ray_address,
+                                  n_workers=n_workers)
+            elif executor == "local":
+                executors.run_local(todo, suite, on_outcome, n_workers=n_workers,
+                                    threads=threads)
+            else:
+                raise ValueError(f"unknown executor {executor!r} (local or ray)")
+    finally:
+        bar.close()
+        stats["wall_time_s"] = time.perf_counter() - start
+    return stats
+
+
+# ----------------------------------------------------------------------------------------------
+# summary
+# ----------------------------------------------------------------------------------------------
+
+
+def collect(suite: Suite):
+    """One row per finished cell of the suite (not the whole results tree)."""
+    import pandas as pd
+
+    rows = []
+    for cell in suite.cells():
+        path = cell.dir(suite.output_dir) / RESULT_FILE
+        if not path.is_file():
+            continue
+        rec = read_result(path)
+        m = rec.get("test_metrics", {})
+        rows.append({
+            "method": cell.method, "dataset_id": str(cell.dataset_id), "seed": cell.seed,
+            "dataset": f"{rec.get('dataset_name', '')} ({cell.dataset_id})", "task": rec["task"],
+            "auroc": m.get("auroc"), "rmse": m.get("rmse"),
+            "train_time_s": rec.get("train_time_s", 0.0),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def summary(suite: Suite, stats: dict | None = None) -> str:
+    """Dataset x method mean test AUROC (RMSE for regression), average ranks and total time."""
+    frame = collect(suite)
+    lines = [f"suite {suite.name}: {len(frame)}/{len(suite.cells())} cells finished "
+             f"({len(suite.datasets)} datasets x {len(suite.methods)} methods x "
+             f"{len(suite.seeds)} seeds) in {suite.output_dir}"]
+    if frame.empty:
+        return "\n".join(lines + ["no results yet"])
+    for metric, higher, title in (("auroc", True, "mean test AUROC"),
+                                  ("rmse", False, "mean test RMSE")):
+        part = frame[frame[metric].notna()]
+        if part.empty:
+            continue
+        lines += ["", _table(part, suite, metric, higher, title)]
+    total_train = float(frame["train_time_s"].fillna(0).sum())
+    lines.append("")
+    lines.append(f"summed train time of the finished cells: {_hms(total_train)}")
+    if stats is not None:
+        lines.append(f"this run: {stats['ran']} cells run, {len(stats['failed'])} failed, "
+                     f"{stats['done_before']} already done; wall time "
+                     f"{_hms(stats['wall_time_s'])}")
+        for failure in stats["failed"][:20]:
+            lines.append(f"  failed: {failure}")
+        if len(stats["failed"]) > 20:
+            lines.append(f"  ... and {len(stats['failed']) - 20} more "
+                         f"(see {os.path.join(suite.output_dir, FAILURES_LOG)})")
+    return "\n".join(lines)
+
+
+def _table(part, suite: Suite, metric: str, higher: bool, title: str) -> str:
+    n_seeds = len(suite.seeds)
+    grouped = part.groupby(["dataset", "method"])[metric]
+    means = grouped.mean().unstack("method")
+    counts = grouped.count().unstack("method")
+    methods = [m for m in suite.methods if m in means.columns]
+    order = [d for d in dict.fromkeys(part["dataset"]) if d in means.index]
+    means, counts = means.loc[order, methods], counts.loc[order, methods]
+    ranks = means.rank(axis=1, ascending=not higher, method="average")
+    complete = means.notna().all(axis=1)
+    avg_rank = ranks[complete].mean(axis=0)
+    width = max(12, *(len(m) for m in methods))
+    name_w = max(len("average rank"), *(len(str(d)) for d in means.index))
+    out = [f"{title} over seeds ({'higher' if higher else 'lower'} is better; "
+           f"* = fewer than {n_seeds} seeds)"]
+    out.append(f"{'dataset':<{name_w}}  " + "  ".join(f"{m:>{width}}" for m in methods))
+    for dataset, row in means.iterrows():
+        cells = []
+        for m in methods:
+            value = row[m]
+            if value != value:  # NaN
+                cells.append(f"{'-':>{width}}")
+            else:
+                star = "*" if counts.loc[dataset, m] < n_seeds else " "
+                cells.append(f"{value:>{width - 1}.4f}{star}")
+        out.append(f"{str(dataset):<{name_w}}  " + "  ".join(cells))
+    out.append(f"{'average rank':<{name_w}}  "
+               + "  ".join(f"{avg_rank[m]:>{width}.2f}" if avg_rank[m] == avg_rank[m]
+                           else f"{'-':>{width}}" for m in methods))
+    out.append(f"(ranks over the {int(complete.sum())} datasets where every method finished; "
+               f"1 = best)")
+    return "\n".join(out)
+
+
+def _hms(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h:d}:{m:02d}:{s:02d}"

@@ -1,0 +1,226 @@
+"""Behaviour of the INN and TabResNet estimators: accuracy, explanations, API, bad input."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.datasets import load_breast_cancer, load_diabetes, make_classification
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import inn
+from inn.explanation import bias_share
+
+FAST = {"nr_epochs": 20, "random_state": 0, "device": "cpu"}
+
+
+def _breast_cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.2, random_state=0, stratify=y)
+    scaler = StandardScaler().fit(Xtr)
+    return scaler.transform(Xtr), scaler.transform(Xte), ytr, yte
+
+
+# sklearn's own API checks, with the ones we skip listed and explained.
+EXPECTED_FAILED = {
+    # The networks are trained for few epochs here to keep the suite fast; the accuracy
+    # thresholds of these checks are met with the default number of epochs (see the tests below).
+}
+
+
+@parametrize_with_checks(
+    [
+        inn.INNClassifier(nr_epochs=30, random_state=0, device="cpu"),
+        inn.INNRegressor(nr_epochs=30, random_state=0, device="cpu"),
+        inn.TabResNetClassifier(nr_epochs=30, random_state=0, device="cpu"),
+        inn.TabResNetRegressor(nr_epochs=30, random_state=0, device="cpu"),
+    ],
+    expected_failed_checks=lambda est: EXPECTED_FAILED,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("bias", ["global", "row"])
+@pytest.mark.parametrize("consistency_weight", [0.0, 1.0])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_contributions_plus_bias_equal_logits(bias, consistency_weight, n_classes):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 6)).astype(np.float32) * 3 + 1
+    y = rng.integers(0, n_classes, size=120)
+    model = inn.INNClassifier(
+        bias=bias, consistency_weight=consistency_weight, nr_epochs=3, random_state=0, device="cpu"
+    ).fit(X, y)
+    expl = model.explain(X)
+    logits = model.decision_function(X)
+    np.testing.assert_allclose(expl.contributions.sum(axis=1) + expl.bias, logits, atol=1e-4)
+    np.testing.assert_allclose(expl.output, logits, atol=1e-4)
+    if n_classes == 2:
+        assert expl.contributions.shape == (120, 6)
+    else:
+        assert expl.contributions.shape == (120, 6, 3)
+        diff = expl.contrastive(0)
+        expected = expl.contributions[:, :, 0] - expl.contributions[:, :, 1:].mean(axis=2)
+        np.testing.assert_allclose(diff, expected)
+        np.testing.assert_allclose(
+            expl.contrastive(0, against=2),
+            expl.contributions[:, :, 0] - expl.contributions[:, :, 2],
+        )
+
+
+def test_regression_explanation_in_target_units():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(100, 4))
+    y = 50 + 10 * X[:, 0] + rng.normal(size=100)
+    model = inn.INNRegressor(**FAST).fit(X, y)
+    expl = model.explain(X)
+    np.testing.assert_allclose(expl.output, model.predict(X), rtol=1e-5, atol=1e-3)
+    assert abs(expl.bias.mean() - 50) < 5
+
+
+def test_bias_share_known_answers():
+    rng = np.random.default_rng(0)
+    contributions = rng.normal(size=(50, 3))
+    assert bias_share(contributions, np.full(50, 2.0)) == 0.0
+    assert bias_share(np.zeros((50, 3)), rng.normal(size=50)) == 1.0
+    # equal variance in bias and in the sum of contributions -> one half
+    b = rng.normal(size=50)
+    c = np.zeros((50, 3))
+    c[:, 0] = rng.normal(size=50)
+    c[:, 0] = (c[:, 0] - c[:, 0].mean()) / c[:, 0].std() * b.std()
+    assert bias_share(c, b) == pytest.approx(0.5)
+
+
+def test_global_bias_has_zero_bias_share_row_bias_not():
+    Xtr, _, ytr, _ = _breast_cancer()
+    glob = inn.INNClassifier(bias="global", **FAST).fit(Xtr, ytr)
+    row = inn.INNClassifier(bias="row", **FAST).fit(Xtr, ytr)
+    assert glob.bias_share_ < 1e-12
+    assert row.bias_share_ > 0.0
+
+
+def test_breast_cancer_auroc_defaults_under_60s():
+    Xtr, Xte, ytr, yte = _breast_cancer()
+    start = time.perf_counter()
+    model = inn.INNClassifier(random_state=0, device="cpu").fit(Xtr, ytr)
+    elapsed = time.perf_counter() - start
+    auroc = roc_auc_score(yte, model.predict_proba(Xte)[:, 1])
+    assert auroc >= 0.98, auroc
+    assert elapsed < 60, elapsed
+
+
+def test_larger_weight_norm_gives_sparser_weights():
+    Xtr, Xte, ytr, _ = _breast_cancer()
+    low = inn.INNClassifier(weight_norm=0.0, **FAST).fit(Xtr, ytr)
+    high = inn.INNClassifier(weight_norm=1.0, **FAST).fit(Xtr, ytr)
+    assert high.sparsity(Xte) > low.sparsity(Xte) + 0.1
+
+
+def test_top_importances_recover_signal():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 12))
+    y = (X[:, 0] + 2 * X[:, 1] > 0).astype(int)
+    model = inn.INNClassifier(nr_epochs=40, random_state=0, device="cpu").fit(X, y)
+    top = np.argsort(-model.feature_importances_)[:2]
+    assert list(top) == [1, 0], model.feature_importances_
+    assert model.feature_importances_.sum() == pytest.approx(1.0)
+
+
+def test_regressor_r2_on_diabetes():
+    X, y = load_diabetes(return_X_y=True)
+    model = make_pipeline(StandardScaler(), inn.INNRegressor(random_state=0, device="cpu"))
+    scores = cross_val_score(model, X, y, cv=KFold(5, shuffle=True, random_state=0), scoring="r2")
+    assert scores.mean() >= 0.45, scores
+
+
+def test_save_load_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(80, 4)), columns=["a", "b", "c", "d"])
+    y = np.where(frame["a"] > 0, "yes", "no")
+    for est in (inn.INNClassifier(**FAST), inn.TabResNetClassifier(**FAST)):
+        est.fit(frame, y)
+        inn.save(est, tmp_path / type(est).__name__)
+        loaded = inn.load(tmp_path / type(est).__name__)
+        np.testing.assert_array_equal(loaded.predict_proba(frame), est.predict_proba(frame))
+        np.testing.assert_array_equal(loaded.predict(frame), est.predict(frame))
+        assert list(loaded.feature_names_in_) == ["a", "b", "c", "d"]
+    reg = inn.INNRegressor(**FAST).fit(frame, frame["b"] * 3)
+    inn.save(reg, tmp_path / "reg")
+    np.testing.assert_array_equal(inn.load(tmp_path / "reg").predict(frame), reg.predict(frame))
+
+
+def test_same_seed_same_predictions():
+    Xtr, Xte, ytr, _ = _breast_cancer()
+    params = {**FAST, "augmentation_probability": 0.5, "consistency_weight": 0.5}
+    a = inn.INNClassifier(**params).fit(Xtr, ytr).predict_proba(Xte)
+    b = inn.INNClassifier(**params).fit(Xtr, ytr).predict_proba(Xte)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_works_in_grid_search_and_pipeline():
+    X, y = make_classification(n_samples=200, n_features=6, random_state=0)
+    grid = GridSearchCV(
+        make_pipeline(StandardScaler(), inn.INNClassifier(nr_epochs=5, device="cpu")),
+        {"innclassifier__weight_norm": [0.0, 0.1]},
+        cv=2,
+    ).fit(X, y)
+    assert grid.best_score_ > 0.7
+    assert clone(grid.best_estimator_).get_params()["innclassifier__nr_epochs"] == 5
+
+
+def test_early_stopping_keeps_best_epoch():
+    Xtr, Xte, ytr, yte = _breast_cancer()
+    model = inn.INNClassifier(early_stopping=True, patience=5, nr_epochs=200, **{
+        k: v for k, v in FAST.items() if k != "nr_epochs"}).fit(Xtr, ytr)
+    assert model.best_epoch_ is not None
+    assert len(model.history_) < 200
+    assert all("val_loss" in h for h in model.history_)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"weight_norm": -1}, "weight_norm"),
+        ({"nr_blocks": -1}, "nr_blocks"),
+        ({"bias": "sometimes"}, "bias"),
+        ({"consistency_weight": -0.5}, "consistency_weight"),
+    ],
+)
+def test_bad_hyperparameters(params, message):
+    with pytest.raises(ValueError, match=message):
+        inn.INNClassifier(**params).fit(np.zeros((10, 2)), [0, 1] * 5)
+
+
+def test_bad_input_errors():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    with pytest.raises(ValueError, match="single class"):
+        inn.INNClassifier(**FAST).fit(X, np.zeros(20))
+    bad = X.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        inn.INNClassifier(**FAST).fit(bad, [0, 1] * 10)
+    with pytest.raises(ValueError, match="numeric"):
+        inn.INNClassifier(**FAST).fit(pd.DataFrame({"a": ["x", "y"] * 10}), [0, 1] * 10)
+    model = inn.INNClassifier(**{**FAST, "nr_epochs": 2}).fit(X, [0, 1] * 10)
+    with pytest.raises(ValueError, match="3 features"):
+        model.predict(X[:, :2])
+
+
+def test_nan_loss_stops_with_error():
+    X = np.random.default_rng(0).normal(size=(64, 3)) * 1e30
+    with pytest.raises(FloatingPointError, match="loss became"):
+        inn.INNRegressor(learning_rate=1e3, **FAST).fit(X, X[:, 0] * 1e30)
+
+
+def test_thread_count_is_not_forced():
+    before = torch.get_num_threads()
+    inn.INNClassifier(**{**FAST, "nr_epochs": 1}).fit(np.eye(4), [0, 1, 0, 1])
+    assert torch.get_num_threads() == before

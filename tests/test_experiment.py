@@ -1,0 +1,138 @@
+"""End-to-end runs of the experiment scripts and the result files they write."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from inn.data import resolve_data_dir
+from inn.results import RESULT_FILE, result_path, write_json_atomic
+
+ROOT = Path(__file__).resolve().parents[1]
+STORE = resolve_data_dir()
+needs_store = pytest.mark.skipif(STORE is None, reason="dataset store (../shared/datasets) absent")
+
+REQUIRED_KEYS = {
+    "method", "dataset_id", "dataset_name", "seed", "task", "hyperparameters", "n_train",
+    "n_test", "test_metrics", "train_time_s", "inference_time_s", "device", "versions",
+    "feature_importances", "split_fingerprint",
+}  # fmt: skip
+
+
+def _run(script: str, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.run(
+        [sys.executable, str(ROOT / script), *args],
+        capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env,
+    )  # fmt: skip
+
+
+def _check_record(rec: dict, method: str, dataset_id) -> None:
+    assert REQUIRED_KEYS <= set(rec), REQUIRED_KEYS - set(rec)
+    assert rec["method"] == method
+    assert str(rec["dataset_id"]) == str(dataset_id)
+    if rec["task"] == "regression":
+        assert set(rec["test_metrics"]) >= {"rmse", "r2"}
+    else:
+        m = rec["test_metrics"]
+        assert 0.0 <= m["auroc"] <= 1.0
+        assert 0.0 <= m["accuracy"] <= 1.0
+        assert m["log_loss"] > 0
+
+
+@needs_store
+def test_inn_and_baselines_share_split_and_feature_names(tmp_path):
+    out = tmp_path / "results"
+    common = ["--dataset_id", "31", "--seed", "3", "--output_dir", str(out), "--quiet"]
+    res = _run("main_experiment.py", "--interpretable", "--nr_epochs", "3", *common)
+    assert res.returncode == 0, res.stderr
+    assert "test AUROC" in res.stdout and "checking_status" in res.stdout
+    res = _run("main_experiment.py", "--no-interpretable", "--nr_epochs", "3", *common)
+    assert res.returncode == 0, res.stderr
+    for model in ("logistic_regression", "catboost", "decision_tree"):
+        res = _run("baseline_experiment.py", "--model", model, *common)
+        assert res.returncode == 0, res.stderr
+
+    originals = set(pd.read_parquet(STORE / "31.parquet").columns) - {"class"}
+    fingerprints = set()
+    for method in ("inn", "tabresnet", "logistic_regression", "catboost", "decision_tree"):
+        rec = json.loads(result_path(out, method, 31, 3).read_text())
+        _check_record(rec, method, 31)
+        fingerprints.add(rec["split_fingerprint"])
+        assert (rec["n_train"], rec["n_val"], rec["n_test"]) == (640, 160, 200)
+        if method != "tabresnet":
+            imp = rec["feature_importances"]
+            assert set(imp) == originals, set(imp) ^ originals
+            assert sum(imp.values()) == pytest.approx(1.0)
+    assert len(fingerprints) == 1
+    inn_rec = json.loads(result_path(out, "inn", 31, 3).read_text())
+    assert 0.0 <= inn_rec["sparsity"] <= 1.0 and 0.0 <= inn_rec["bias_share"] <= 1.0
+    assert inn_rec["hyperparameters"]["nr_epochs"] == 3
+
+
+@needs_store
+def test_existing_result_is_skipped_unless_overwrite(tmp_path):
+    args = ["--dataset_id", "37", "--nr_epochs", "2", "--output_dir", str(tmp_path), "--quiet"]
+    assert _run("main_experiment.py", *args).returncode == 0
+    path = result_path(tmp_path, "inn", 37, 0)
+    first = path.stat().st_mtime_ns
+    res = _run("main_experiment.py", *args)
+    assert res.returncode == 0 and "skipped" in res.stdout
+    assert path.stat().st_mtime_ns == first
+    assert _run("main_experiment.py", *args, "--overwrite").returncode == 0
+    assert path.stat().st_mtime_ns != first
+
+
+def test_regression_run_in_process(tmp_path):
+    from inn.experiment import run
+
+    rec = run("inn", 531 if STORE else 1510, 0, {"nr_epochs": 2}, output_dir=tmp_path, quiet=True)
+    _check_record(rec, "inn", rec["dataset_id"])
+
+
+@pytest.mark.parametrize(
+    "script, args, message",
+    [
+        ("baseline_experiment.py", ["--model", "xgboost"], "invalid choice"),
+        ("main_experiment.py", ["--nr_epochs", "-3"], "must be a positive integer"),
+        ("main_experiment.py", ["--test_split_size", "1.5"], "must be in (0, 1)"),
+        ("main_experiment.py", ["--dataset_id", "987654321"], "987654321"),
+        ("main_experiment.py", ["--dataset_id", "1510", "--mode", "regression"], "task"),
+    ],
+)
+def test_bad_input_one_line_error_and_no_result(tmp_path, script, args, message):
+    res = _run(script, *args, "--output_dir", str(tmp_path), timeout=60)
+    assert res.returncode != 0
+    assert message in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not list(tmp_path.rglob(RESULT_FILE))
+
+
+def test_atomic_write_leaves_no_partial_file(tmp_path):
+    path = tmp_path / "m" / "1" / "0" / RESULT_FILE
+    with pytest.raises(TypeError):
+        write_json_atomic({"bad": object()}, path)
+    assert not path.exists()
+    assert list(path.parent.iterdir()) == []
+    write_json_atomic({"ok": 1}, path)
+    assert json.loads(path.read_text()) == {"ok": 1}
+
+
+def test_default_run_uses_embedded_dataset(tmp_path):
+    """With no store at all, dataset 1510 comes from scikit-learn's bundled copy."""
+    env_store = tmp_path / "empty_store"
+    env_store.mkdir()
+    res = _run(
+        "main_experiment.py", "--nr_epochs", "2", "--data_dir", str(env_store),
+        "--output_dir", str(tmp_path / "out"), "--quiet",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    rec = json.loads(result_path(tmp_path / "out", "inn", 1510, 0).read_text())
+    assert rec["dataset_source"] == "sklearn"
+    assert rec["n_train"] + rec["n_val"] + rec["n_test"] == 569

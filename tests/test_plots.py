@@ -1,0 +1,222 @@
+"""Tests of the plotting package on a small results tree of real (short) runs."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from inn.data import resolve_data_dir  # noqa: E402
+from inn.explanation import Explanation  # noqa: E402
+from plots import comparison, explanations, style  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+STORE = resolve_data_dir()
+FULL = (1510, 37)  # two seeds, INN on both, TabResNet only on 1510
+EXTRA = (40, 59, 15)  # one seed, quick baselines only: 5 datasets for the CD diagram
+QUICK = ("logistic_regression", "decision_tree", "random_forest")
+NET = {"nr_epochs": 3}
+
+
+def _need_store() -> Path:
+    if STORE is None or not all((STORE / f"{d}.json").is_file() for d in FULL + EXTRA):
+        pytest.skip(f"dataset store not found (resolve_data_dir() -> {STORE}); set INN_DATA_DIR")
+    return STORE
+
+
+def _run(method, dataset_id, seed, tree, params=None):
+    from inn.experiment import run
+
+    run(method, dataset_id, seed, params or {}, output_dir=tree, quiet=True, device="cpu",
+        n_jobs=1)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory) -> Path:
+    """Real runs: 2 datasets x 2 seeds with all methods but TabResNet missing on 37, plus 3
+    datasets x 1 seed with the quick baselines."""
+    _need_store()
+    root = tmp_path_factory.mktemp("results")
+    for d in FULL:
+        for seed in (0, 1):
+            _run("inn", d, seed, root, NET)
+            if d == 1510:
+                _run("tabresnet", d, seed, root, NET)
+            for m in QUICK:
+                _run(m, d, seed, root)
+    for d in EXTRA:
+        for m in QUICK:
+            _run(m, d, 0, root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def report(tree, tmp_path_factory):
+    out = tmp_path_factory.mktemp("figures")
+    return comparison.compare(tree, out), out
+
+
+def _nonempty(path: Path) -> None:
+    assert path.is_file(), f"{path} was not written"
+    assert path.stat().st_size > 1000, f"{path} is (nearly) empty"
+
+
+# ------------------------------------------------------------------------------------ style
+def test_style_has_a_distinct_colour_per_method():
+    from inn.experiment import methods
+
+    assert set(methods()) <= set(style.METHOD_COLORS) == set(style.METHODS)
+    assert len(set(style.METHOD_COLORS.values())) == len(style.METHOD_COLORS)
+    assert style.method_color("unknown") == style.UNKNOWN_COLOR
+    assert style.order_methods(["zzz", "decision_tree", "inn"]) == ["inn", "decision_tree", "zzz"]
+
+
+def test_save_figure_png_and_pdf(tmp_path):
+    fig = style.new_figure()
+    ax = fig.subplots()
+    ax.barh(["a very long feature name that must not be cut off"], [1.0])
+    ax.set_title("t")
+    files = style.save_figure(fig, tmp_path / "fig.v1", pdf=True)
+    assert [f.name for f in files] == ["fig.v1.png", "fig.v1.pdf"]
+    for f in files:
+        assert f.stat().st_size > 0
+
+
+# ------------------------------------------------------------------------------------ comparison
+def test_comparison_writes_every_figure_and_table(report):
+    rep, out = report
+    for name in ("cd_diagram_auroc.png", "auroc_differences.png", "runtime.png"):
+        _nonempty(out / name)
+    for name in ("auroc_table.csv", "average_ranks_auroc.csv", "summary.md"):
+        assert (out / name).stat().st_size > 0
+    assert "r2" not in rep.tables  # no regression dataset in this tree
+    # TabResNet (1 dataset) and INN (2) are left out so the CD diagram has 5 complete datasets.
+    assert "left out for missing datasets: tabresnet, inn" in rep.cd_messages["auroc"]
+
+
+def test_table_equals_means_of_the_result_files(report, tree):
+    rep, out = report
+    table = pd.read_csv(out / "auroc_table.csv", dtype={"dataset_id": str})
+    values: dict[tuple[str, str], list[float]] = {}
+    for path in tree.glob("*/*/*/output_info.json"):
+        rec = json.loads(path.read_text())
+        values.setdefault((rec["method"], str(rec["dataset_id"])), []).append(
+            rec["test_metrics"]["auroc"]
+        )
+    assert len(table) == len(values)
+    for row in table.itertuples():
+        vals = values[(row.method, row.dataset_id)]
+        assert row.n_seeds == len(vals)
+        assert math.isclose(row.mean, float(np.mean(vals)), rel_tol=1e-12)
+        if len(vals) > 1:
+            assert math.isclose(row.std, float(np.std(vals, ddof=1)), rel_tol=1e-9)
+        else:
+            assert math.isnan(row.std)
+
+
+def test_missing_method_is_reported(report):
+    rep, out = report
+    summary = (out / "summary.md").read_text()
+    assert ("tabresnet", "diabetes (37)") in rep.coverage.missing_cells
+    assert "MISSING: tabresnet has no result on diabetes (37)" in summary
+    assert "MISSING: inn has no result on sonar (40)" in summary
+    assert "methods without any result: catboost, tabnet, ebm" in summary
+    row = next(line for line in summary.splitlines() if line.startswith("| diabetes (37)"))
+    assert "missing" in row
+    ranks = pd.read_csv(out / "average_ranks_auroc.csv", index_col="method")
+    assert ranks.loc["tabresnet", "n_datasets"] == 1
+
+
+def test_cd_diagram_skipped_with_few_datasets(tree, tmp_path, capsys):
+    small = tmp_path / "results"
+    for method_dir in tree.iterdir():
+        for d in FULL:
+            if (method_dir / str(d)).is_dir():
+                shutil.copytree(method_dir / str(d), small / method_dir.name / str(d))
+    out = tmp_path / "figures"
+    assert comparison.main(["--results_dir", str(small), "--out_dir", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "CD diagram skipped" in printed and "2 dataset(s)" in printed
+    assert not (out / "cd_diagram_auroc.png").exists()
+    _nonempty(out / "auroc_differences.png")
+
+
+def test_comparison_cli_does_not_import_torch(tree, tmp_path):
+    code = (
+        "import sys; from plots.comparison import main; "
+        f"rc = main(['--results_dir', {str(tree)!r}, '--out_dir', {str(tmp_path)!r}]); "
+        "assert 'torch' not in sys.modules, 'torch imported'; sys.exit(rc)"
+    )
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Benchmark comparison" in proc.stdout
+    _nonempty(tmp_path / "runtime.png")
+
+
+def test_empty_results_dir_does_not_crash(tmp_path):
+    (tmp_path / "results").mkdir()
+    assert comparison.main(["--results_dir", str(tmp_path / "results"),
+                            "--out_dir", str(tmp_path / "f")]) == 1  # fmt: skip
+    assert "No result files" in (tmp_path / "f" / "summary.md").read_text()
+
+
+# ------------------------------------------------------------------------------------ explanations
+def test_row_contributions_add_up_multiclass():
+    rng = np.random.default_rng(0)
+    contrib, bias = rng.normal(size=(4, 5, 3)), rng.normal(size=(4, 3))
+    expl = Explanation(contrib, bias, None, contrib.sum(axis=1) + bias, list("abcde"), [7, 8, 9])
+    c, b, out, cls = explanations.row_contributions(expl, 2)
+    assert cls == [7, 8, 9][int(np.argmax(expl.output[2]))]
+    assert math.isclose(c.sum() + b, out, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_explanation_figures(tree, tmp_path):
+    fitted = explanations.fit_inn(1510, seed=0, params=NET)
+    expl = fitted.explain_test()
+    assert expl.feature_names == list(fitted.preprocessor.original_features_)
+    np.testing.assert_allclose(expl.contributions.sum(axis=1) + expl.bias, expl.output,
+                               rtol=1e-5, atol=1e-5)  # fmt: skip
+    out = tmp_path / "figures"
+    files, notes = explanations.explanation_figures(
+        1510, out, results_dir=tree, fitted=fitted, params={**NET, "hidden_size": 32},
+        weight_norms=[0.0, 1.0], row=1,
+    )  # fmt: skip
+    names = {f.name for f in files}
+    assert names == {"importance_1510.png", "row_1510_1.png",
+                     "importance_vs_baselines_1510.png", "tradeoff_1510.png"}  # fmt: skip
+    for f in files:
+        _nonempty(f)
+    assert any("catboost" in n and "missing" in n for n in notes)
+    trade = explanations.tradeoff_frame([out / "weight_norm_runs"], 1510)
+    assert sorted(trade["weight_norm"]) == [0.0, 1.0]
+    for row in trade.itertuples():
+        rec = json.loads(Path(row.path).read_text())
+        assert row.sparsity == rec["sparsity"]
+        assert row.metric == rec["test_metrics"]["auroc"]
+
+
+def test_explanations_cli_reports_missing_baselines(tmp_path, capsys):
+    _need_store()
+    out = tmp_path / "figures"
+    rc = explanations.main(["--dataset_id", "40", "--out_dir", str(out), "--nr_epochs", "2",
+                            "--params", '{"hidden_size": 32}'])  # fmt: skip
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "missing importances of catboost, random_forest" in printed
+    assert "trade-off figure skipped" in printed
+    _nonempty(out / "importance_40.png")
+    _nonempty(out / "row_40_0.png")
