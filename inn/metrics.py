@@ -28,7 +28,7 @@ def classification_metrics(y_true: np.ndarray, proba: np.ndarray) -> dict[str, f
         "auroc": float(auroc),
         "accuracy": float(skm.accuracy_score(y_true, pred)),
         "balanced_accuracy": float(skm.balanced_accuracy_score(y_true, pred)),
-        "log_loss": float(skm.log_loss(y_true, np.clip(proba, 1e-15, 1.0), labels=labels)),
+        "log_loss": float(skm.log_loss(y_true, proba, labels=labels)),
     }
 
 

@@ -249,7 +249,7 @@ def cd_diagram(block: pd.DataFrame, metric_name: str):
         result = autorank(
             data, alpha=0.05, verbose=False, order="descending", force_mode="nonparametric"
         )
-    fig = new_figure(7.5, 0.6 + 0.35 * len(data.columns))
+    fig = new_figure(7.5, 1.0 + 0.35 * len(data.columns))
     ax = fig.subplots()
     plot_stats(result, allow_insignificant=True, ax=ax)
     verdict = "significant" if result.pvalue < result.alpha else "not significant"
@@ -258,6 +258,7 @@ def cd_diagram(block: pd.DataFrame, metric_name: str):
         f"(Friedman p = {result.pvalue:.3g}, {verdict}; Nemenyi CD = {result.cd:.2f}; "
         "lower rank is better)",
         fontsize=10,
+        y=1.12,  # above autorank's "CD" scale, which sits over the axes
     )
     return fig, result
 

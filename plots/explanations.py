@@ -70,6 +70,8 @@ class FittedINN:
         """Explanation of the test rows, per original feature when ``aggregate``."""
         expl = self.model.explain(self.data.X["test"])
         expl.feature_names = list(self.preprocessor.feature_names_out_)
+        if expl.class_names is not None and self.data.classes is not None:
+            expl.class_names = list(self.data.classes)  # raw labels, not the encoded 0..k-1
         return expl.aggregate(self.preprocessor.feature_map_) if aggregate else expl
 
     def raw_test_row(self, row: int) -> pd.Series:

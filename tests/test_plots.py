@@ -28,6 +28,7 @@ FULL = (1510, 37)  # two seeds, INN on both, TabResNet only on 1510
 EXTRA = (40, 59, 15)  # one seed, quick baselines only: 5 datasets for the CD diagram
 QUICK = ("logistic_regression", "decision_tree", "random_forest")
 NET = {"nr_epochs": 3}
+PARAMS = {"random_forest": {"n_estimators": 50}}  # 500 trees by default: too slow for a test
 
 
 def _need_store() -> Path:
@@ -55,10 +56,10 @@ def tree(tmp_path_factory) -> Path:
             if d == 1510:
                 _run("tabresnet", d, seed, root, NET)
             for m in QUICK:
-                _run(m, d, seed, root)
+                _run(m, d, seed, root, PARAMS.get(m))
     for d in EXTRA:
         for m in QUICK:
-            _run(m, d, 0, root)
+            _run(m, d, 0, root, PARAMS.get(m))
     return root
 
 

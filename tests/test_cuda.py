@@ -1,0 +1,40 @@
+"""The CUDA path: runs only where a GPU is present (skipped, with the reason, elsewhere)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_breast_cancer
+from sklearn.metrics import roc_auc_score
+from sklearn.preprocessing import StandardScaler
+
+import inn
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+
+
+def test_fit_explain_and_reload_on_cuda(tmp_path):
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    model = inn.INNClassifier(device="auto", random_state=0, nr_epochs=30).fit(X, y)
+    assert model.device_.type == "cuda"
+    assert next(model.module_.parameters()).is_cuda
+    assert roc_auc_score(y, model.predict_proba(X)[:, 1]) > 0.98
+    expl = model.explain(X)
+    np.testing.assert_allclose(expl.output, model.decision_function(X), atol=1e-4)
+    again = inn.INNClassifier(device="cuda", random_state=0, nr_epochs=30).fit(X, y)
+    np.testing.assert_allclose(again.predict_proba(X), model.predict_proba(X), atol=1e-5)
+    inn.save(model, tmp_path / "m")
+    on_cpu = inn.load(tmp_path / "m", device="cpu")
+    np.testing.assert_allclose(on_cpu.predict_proba(X), model.predict_proba(X), atol=1e-5)
+
+
+def test_regressor_and_tabresnet_on_cuda():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 5))
+    y = X[:, 0] * 2 + np.sin(X[:, 1])
+    reg = inn.INNRegressor(device="cuda", random_state=0, nr_epochs=20).fit(X, y)
+    assert reg.score(X, y) > 0.8
+    clf = inn.TabResNetClassifier(device="cuda", random_state=0, nr_epochs=5).fit(X, y > 0)
+    assert clf.predict_proba(X).shape == (500, 2)
