@@ -439,8 +439,9 @@ class TabNetBaseline(Baseline):
       log-loss (multiclass), RMSE (regression).
     * Regression targets are reshaped to (n, 1) as the library requires.
     * ``device_name="cpu"`` unless ``params`` say otherwise (results then do not depend on the
-      GPU type), ``seed=seed``, ``verbose=0``.  ``torch.set_num_threads(n_jobs)`` is called
-      before training (a process-wide torch setting).
+      GPU type), ``seed=seed``, ``verbose=0``.  Training runs with
+      ``torch.set_num_threads(n_jobs)``;
+      the caller's thread count is restored afterwards.
 
     ``params`` keys ``max_epochs``, ``patience``, ``batch_size``, ``virtual_batch_size``,
     ``drop_last``, ``eval_metric`` go to ``fit``; ``lr`` sets the Adam learning rate; all other
@@ -487,6 +488,7 @@ class TabNetBaseline(Baseline):
             "optimizer_params": {"lr": lr},
         }
         ctor.update(params)
+        threads_before = torch.get_num_threads()
         if self.n_jobs and self.n_jobs > 0:
             torch.set_num_threads(self.n_jobs)
         if self.task == "regression":
@@ -497,16 +499,19 @@ class TabNetBaseline(Baseline):
             y_fit, y_val_fit = y, y_val
         # verbose=0 still prints an early-stopping line and warns that the best weights are
         # restored (which is what we want); keep both out of the experiment logs.
-        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Best weights from best epoch")
-            model.fit(
-                X, y_fit,
-                eval_set=[(X_val, y_val_fit)],
-                eval_name=["val"],
-                num_workers=0,
-                pin_memory=False,
-                **fit_kw,
-            )
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Best weights from best epoch")
+                model.fit(
+                    X, y_fit,
+                    eval_set=[(X_val, y_val_fit)],
+                    eval_name=["val"],
+                    num_workers=0,
+                    pin_memory=False,
+                    **fit_kw,
+                )  # fmt: skip
+        finally:
+            torch.set_num_threads(threads_before)
         self.model_ = model
         eff = {k: v for k, v in ctor.items() if k != "verbose"}
         for k in ("n_d", "n_a", "n_steps", "gamma", "lambda_sparse", "mask_type"):
@@ -544,6 +549,9 @@ class EBMBaseline(Baseline):
       its own internal validation split (15 % of the training split), so our validation split is
       not used - the model is fitted on the training split only, as for every method.
     * ``random_state=seed``, ``n_jobs=n_jobs``.
+    * Cost note: with the default ``max_rounds=50000`` a (nearly) perfectly separable binary
+      problem keeps improving the validation log-loss and trains for many minutes even on a few
+      hundred rows; pass e.g. ``params={"max_rounds": 5000}`` if that matters.
 
     Importances: ``term_importances()`` (mean |term score|, weighted by bin counts), mapped to
     the original features: a main effect goes to its feature, an interaction term's importance is

@@ -1,0 +1,183 @@
+"""Fast tests for inn.baselines on small synthetic data (real datasets are tested elsewhere)."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification, make_regression
+from sklearn.metrics import r2_score, roc_auc_score
+
+from inn.baselines import BASELINES, INPUT_KIND, make_baseline, tabnet_batch_sizes
+
+N_TRAIN, N_VAL, N_TEST = 240, 80, 120
+CATS = ["c_signal", "c_noise"]
+
+# Small budgets so that the whole file stays fast; the defaults are exercised elsewhere.
+FAST_PARAMS = {
+    "catboost": {"iterations": 150, "od_wait": 20},
+    "random_forest": {"n_estimators": 40},
+    "tabnet": {"max_epochs": 25, "patience": 8},
+    "ebm": {"outer_bags": 2, "interactions": 2, "max_rounds": 400},
+    "logistic_regression": None,
+    "decision_tree": None,
+}
+
+
+def _make_data(task: str, seed: int = 0):
+    n = N_TRAIN + N_VAL + N_TEST
+    rng = np.random.default_rng(seed)
+    if task == "regression":
+        X, y = make_regression(n_samples=n, n_features=5, n_informative=3, noise=5.0,
+                               random_state=seed)
+    else:
+        X, y = make_classification(n_samples=n, n_features=5, n_informative=3, n_redundant=0,
+                                   n_classes=2 if task == "binary" else 3,
+                                   n_clusters_per_class=1, class_sep=1.5, random_state=seed)
+    raw = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    s = X[:, 0] + rng.normal(0.0, 0.5, n)
+    raw["c_signal"] = np.where(s > 0.5, "hi", np.where(s < -0.5, "lo", "mid"))
+    raw["c_noise"] = rng.choice(["a", "b", "c", "missing"], n)
+    raw.loc[rng.random(n) < 0.05, "x1"] = np.nan
+
+    # a minimal stand-in for the project's preprocessor: median-impute, standardise, one-hot
+    tr = raw.iloc[:N_TRAIN]
+    num = [c for c in raw.columns if c not in CATS]
+    med = tr[num].median()
+    filled = raw[num].fillna(med)
+    z = (filled - filled.iloc[:N_TRAIN].mean()) / filled.iloc[:N_TRAIN].std()
+    onehots = [
+        (raw[c].to_numpy()[:, None] == np.sort(tr[c].unique())[None, :]).astype(float)
+        for c in CATS
+    ]
+    enc = np.hstack([z.to_numpy()] + onehots).astype(np.float32)
+
+    idx = np.cumsum([0, N_TRAIN, N_VAL, N_TEST])
+    splits = [slice(idx[i], idx[i + 1]) for i in range(3)]
+    return {
+        "raw": [raw.iloc[s].reset_index(drop=True) for s in splits],
+        "encoded": [enc[s] for s in splits],
+        "y": [y[s] for s in splits],
+    }
+
+
+_DATA: dict[str, dict] = {}
+
+
+def _data(task: str):
+    if task not in _DATA:
+        _DATA[task] = _make_data(task)
+    return _DATA[task]
+
+
+def _fit(name: str, task: str, params=None, seed: int = 0):
+    d = _data(task)
+    model = make_baseline(name, task=task, seed=seed, n_jobs=1,
+                          params=FAST_PARAMS[name] if params is None else params)
+    kind = model.input_kind
+    assert kind == INPUT_KIND[name]
+    (xtr, xva, xte), (ytr, yva, yte) = d[kind], d["y"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if kind == "raw":
+            model.fit(xtr, ytr, xva, yva, categorical=CATS)
+        else:
+            model.fit(xtr, ytr, xva, yva, categorical=None)
+    return model, xte, yte, xtr.shape[1]
+
+
+CASES = [
+    (name, task)
+    for name in BASELINES
+    for task in ("binary", "multiclass", "regression")
+    # TabNet is the slow one; one classification and one regression run are enough
+    if not (name == "tabnet" and task == "multiclass")
+]
+
+
+@pytest.mark.parametrize("name,task", CASES)
+def test_fit_predict_importances(name, task):
+    t0 = time.time()
+    model, xte, yte, n_features = _fit(name, task)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pred = model.predict(xte)
+        if task == "regression":
+            assert pred.shape == (len(yte),)
+            assert np.issubdtype(pred.dtype, np.floating)
+            assert r2_score(yte, pred) > 0.5
+        else:
+            proba = model.predict_proba(xte)
+            k = 2 if task == "binary" else 3
+            assert proba.shape == (len(yte), k)
+            np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+            assert np.all(proba >= 0)
+            np.testing.assert_array_equal(pred, proba.argmax(axis=1))
+            if task == "binary":
+                auc = roc_auc_score(yte, proba[:, 1])
+            else:
+                auc = roc_auc_score(yte, proba, multi_class="ovr")
+            assert auc > 0.75, auc
+    imp = model.feature_importances()
+    assert imp is not None
+    assert imp.shape == (n_features,)
+    assert np.all(imp >= 0)
+    assert imp.sum() == pytest.approx(1.0)
+    assert isinstance(model.params_, dict) and model.params_
+    assert time.time() - t0 < 60
+
+
+def test_unknown_name_raises():
+    with pytest.raises(ValueError, match="random_forest"):
+        make_baseline("xgboost", task="binary")
+    with pytest.raises(ValueError):
+        make_baseline("random_forest", task="ranking")
+
+
+def test_registry_consistent():
+    assert set(INPUT_KIND) == set(BASELINES)
+    assert set(INPUT_KIND.values()) <= {"raw", "encoded"}
+
+
+def test_params_override_and_record():
+    model, *_ = _fit("logistic_regression", "binary", params={"C": 0.5})
+    assert model.params_["C"] == 0.5
+    model, *_ = _fit("decision_tree", "regression", params={"max_depth": 3})
+    assert model.params_["max_depth"] == 3
+    assert model.params_["depth"] <= 3
+
+
+def test_tabnet_batch_size_scaled():
+    assert tabnet_batch_sizes(200) == (32, 8)
+    assert tabnet_batch_sizes(5000) == (512, 128)
+    assert tabnet_batch_sizes(10**6) == (1024, 256)
+    bs, vbs = tabnet_batch_sizes(20)
+    assert bs <= 20 and vbs <= bs
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_ebm_local_contributions_additive(task):
+    model, xte, _, n_features = _fit("ebm", task)
+    rows = xte.iloc[:7]
+    contrib, intercept = model.local_contributions(rows)
+    raw = model.decision_function(rows)
+    if task == "multiclass":
+        assert contrib.shape == (7, n_features, 3)
+        assert np.shape(intercept) == (3,)
+    else:
+        assert contrib.shape == (7, n_features)
+        assert isinstance(intercept, float)
+    np.testing.assert_allclose(contrib.sum(axis=1) + intercept, raw, atol=1e-6)
+    if task == "binary":
+        p1 = model.predict_proba(rows)[:, 1]
+        logit = np.log(p1) - np.log1p(-p1)
+        np.testing.assert_allclose(contrib.sum(axis=1) + intercept, logit, atol=1e-6)
+    elif task == "regression":
+        np.testing.assert_allclose(contrib.sum(axis=1) + intercept, model.predict(rows),
+                                   atol=1e-6)
+    # pairwise terms exist and their importance is spread over original features only
+    assert any(len(t) == 2 for t in model.model_.term_features_)
+    assert model.feature_importances().shape == (n_features,)
