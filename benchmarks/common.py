@@ -1,0 +1,87 @@
+"""Helpers shared by the benchmark scripts (synthetic data, device, table printing)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shlex
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def add_device_argument(parser) -> None:
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
+                        help="auto = cuda when available")
+    parser.add_argument("--seed", type=int, default=0, help="data and model seed")
+
+
+def resolve_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("error: --device cuda but torch sees no CUDA device")
+    return device
+
+
+def synthetic(n_rows: int, n_features: int, seed: int = 0):
+    """A binary classification problem: float32 X (n_rows x n_features), int64 y."""
+    import numpy as np
+    from sklearn.datasets import make_classification
+
+    informative = max(2, min(n_features // 2, 20))
+    X, y = make_classification(n_samples=n_rows, n_features=n_features,
+                               n_informative=informative,
+                               n_redundant=min(n_features - informative, 5),
+                               random_state=seed)
+    return X.astype(np.float32), y.astype(np.int64)
+
+
+def machine(device: str) -> str:
+    if device == "cuda":
+        import torch
+
+        return f"cuda ({torch.cuda.get_device_name(0)})"
+    import torch
+
+    return (f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+            f"torch threads {torch.get_num_threads()})")
+
+
+def print_table(headers: list[str], rows: list[list]) -> None:
+    cells = [[_fmt(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    print("  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(headers,
+                                                                                  widths))))
+    for row in cells:
+        print("  ".join(v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(row,
+                                                                                     widths))))
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        if value != value:
+            return "-"
+        if abs(value) >= 100:
+            return f"{value:,.0f}"
+        return f"{value:.3g}"
+    return str(value)
+
+
+def reproduce() -> None:
+    script = Path(sys.argv[0]).resolve().relative_to(ROOT)
+    print(f"reproduce: python {script} {shlex.join(sys.argv[1:])}".rstrip())
+
+
+def warm_up(device: str, seed: int = 0) -> None:
+    """One tiny INN and TabResNet fit, so that one-off torch start-up costs are not timed."""
+    from inn import estimators as est
+
+    X, y = synthetic(512, 8, seed)
+    for cls in (est.INNClassifier, est.TabResNetClassifier):
+        cls(nr_epochs=1, batch_size=256, device=device, random_state=seed).fit(X, y)
