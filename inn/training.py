@@ -130,17 +130,18 @@ class Trainer:
         return ((masked.logits - ref_logits - predicted) ** 2).mean()
 
     def _coalitions(self, x: torch.Tensor):
-        """Masked copies of the first rows of ``x``: a coalition and its complement per row."""
+        """Masked copies of the first rows of ``x``: a coalition and its complement per row.
+
+        Each row draws a size s from the Shapley kernel and keeps every feature with
+        probability s/d (one comparison per entry instead of a sort); the complement pairs it.
+        """
         m = max(1, int(round(self.config.consistency_rows * x.shape[0])))
         d = x.shape[1]
-        sizes = shapley_kernel_sizes(d, m, self.generator)
-        scores = torch.rand(m, d, generator=self.generator, device=x.device)
-        ranks = scores.argsort(dim=1).argsort(dim=1)
-        mask = (ranks < sizes.unsqueeze(1)).float()
+        keep = shapley_kernel_sizes(d, m, self.generator).unsqueeze(1) / d
+        mask = (torch.rand(m, d, generator=self.generator, device=x.device) < keep).float()
         mask = torch.cat([mask, 1.0 - mask])
-        ref = self.module.reference
         rows = x[:m].repeat(2, 1)
-        return mask * rows + (1.0 - mask) * ref, mask
+        return mask * rows + (1.0 - mask) * self.module.reference, mask
 
     # ---- steps -----------------------------------------------------------------------------
     def _augment(self, x: torch.Tensor, y: torch.Tensor):
