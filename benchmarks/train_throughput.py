@@ -29,7 +29,10 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=5, help="epochs for INN, TabResNet, TabNet")
     p.add_argument("--batch_size", type=int, default=256)
     p.add_argument("--catboost_iterations", type=int, default=500)
-    p.add_argument("--methods", nargs="+", default=["inn", "tabresnet", "catboost", "tabnet"])
+    p.add_argument("--methods", nargs="+",
+                   default=["inn", "inn_plain", "tabresnet", "catboost", "tabnet"],
+                   help="inn = estimator defaults (with the consistency term); inn_plain = "
+                        "INN without it (consistency_weight=0)")
     p.add_argument("--repeats", type=int, default=3,
                    help="fits per method; the fastest counts (shared machines are noisy)")
     add_device_argument(p)
@@ -51,21 +54,24 @@ def main() -> None:
     print(f"training throughput on synthetic {args.rows:,} x {args.features} binary data, "
           f"{machine(device)}")
     print_table(["method", "setting", f"fit s (best of {args.repeats})", "rows/s"], rows)
-    if "inn" in times and "tabresnet" in times:
-        print(f"INN / TabResNet rows/s ratio: {times['tabresnet'] / times['inn']:.2f} "
-              f"(1 = no overhead; equal epochs {args.epochs}, batch {args.batch_size})")
+    for name in ("inn", "inn_plain"):
+        if name in times and "tabresnet" in times:
+            print(f"{name} / TabResNet training time ratio: "
+                  f"{times[name] / times['tabresnet']:.2f} "
+                  f"(1 = no overhead; equal epochs {args.epochs}, batch {args.batch_size})")
     reproduce()
 
 
 def _fit(method, X, y, args, device) -> str:
     import os
 
-    if method in ("inn", "tabresnet"):
+    if method in ("inn", "inn_plain", "tabresnet"):
         from inn import estimators as est
 
-        cls = est.INNClassifier if method == "inn" else est.TabResNetClassifier
+        cls = est.TabResNetClassifier if method == "tabresnet" else est.INNClassifier
+        extra = {"consistency_weight": 0.0} if method == "inn_plain" else {}
         cls(nr_epochs=args.epochs, batch_size=args.batch_size, device=device,
-            random_state=args.seed).fit(X, y)
+            random_state=args.seed, **extra).fit(X, y)
         return f"{args.epochs} epochs, batch {args.batch_size}"
     if method == "catboost":
         from catboost import CatBoostClassifier

@@ -30,12 +30,13 @@ INN_VARIANTS: dict[str, dict] = {
     "plain": {"bias": "row", "consistency_weight": 0.0},
     "global_bias": {"bias": "global", "consistency_weight": 0.0},
     "consistency": {"bias": "global", "consistency_weight": 1.0},
+    "consistency_half": {"bias": "global", "consistency_weight": 0.5},
 }
 """Named INN estimator settings (keyword arguments) for the explanation ablation.
 
 ``default`` is the estimator's own defaults. ``plain`` is the original INN formulation (bias
 emitted per row); ``global_bias`` one scalar bias; ``consistency`` adds the coalition-consistency
-term of :meth:`inn.training.Trainer.consistency_loss` with weight 1.
+term of :meth:`inn.training.Trainer.consistency_loss` with weight 1 (``consistency_half``: 0.5).
 """
 
 
