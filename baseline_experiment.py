@@ -12,13 +12,13 @@ MODELS = ("catboost", "random_forest", "tabnet", "ebm", "logistic_regression", "
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--model", required=True, choices=MODELS, help="the baseline to train")
     p.add_argument("--n_jobs", type=cli.positive_int, default=None,
                    help="threads for the baseline (default: all cores)")
     p.add_argument("--device", default="auto", help="device for TabNet: auto, cpu, cuda")
     cli.add_common_arguments(p)
+    cli.show_defaults(p)
     return p
 
 

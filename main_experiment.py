@@ -13,11 +13,9 @@ from inn import cli
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--interpretable", action=argparse.BooleanOptionalAction, default=None,
-                   help="train INN; --no-interpretable trains the black-box TabResNet "
-                        "(default: INN when no INN/TabResNet-specific choice is given)")
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--interpretable", action=argparse.BooleanOptionalAction, default=True,
+                   help="train INN (default); --no-interpretable trains the black-box TabResNet")
     p.add_argument("--nr_blocks", type=cli.non_negative_int, default=2,
                    help="residual blocks in the trunk")
     p.add_argument("--hidden_size", type=cli.positive_int, default=128, help="trunk width")
@@ -29,12 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weight_decay", type=cli.non_negative_float, default=0.01,
                    help="AdamW weight decay")
     p.add_argument("--weight_norm", type=cli.non_negative_float, default=None,
-                   help="L1 coefficient on the per-row weights w(x) (INN; default: the "
-                        "estimator's default)")
+                   help="L1 coefficient on the per-row weights w(x) (INN; default 0.1)")
     p.add_argument("--bias", choices=("global", "row"), default=None,
-                   help="INN bias: one for all rows (global) or emitted per row (row)")
+                   help="INN bias: one for all rows (global, default) or emitted per row (row)")
     p.add_argument("--consistency_weight", type=cli.non_negative_float, default=None,
-                   help="INN coalition-consistency term weight (0 = off)")
+                   help="INN coalition-consistency term weight (default 0.5; 0 = off)")
     p.add_argument("--scheduler_t_mult", type=cli.positive_int, default=2,
                    help="growth factor of each cosine cycle")
     p.add_argument("--nr_restarts", type=cli.positive_int, default=3,
@@ -46,12 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="assert the dataset's task (default: taken from the dataset)")
     p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda")
     cli.add_common_arguments(p)
+    cli.show_defaults(p)
     return p
 
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
-    method = "tabresnet" if args.interpretable is False else "inn"
+    method = "inn" if args.interpretable else "tabresnet"
     params = {
         name: getattr(args, name)
         for name in ("nr_blocks", "hidden_size", "nr_epochs", "batch_size", "learning_rate",

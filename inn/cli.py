@@ -68,6 +68,16 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress output")  # fmt: skip
 
 
+def show_defaults(parser: argparse.ArgumentParser) -> None:
+    """Append ``(default: X)`` to every help text that does not state its default already."""
+    for action in parser._actions:
+        if not action.help or "default" in action.help or action.default is None:
+            continue
+        if action.default is argparse.SUPPRESS or isinstance(action.default, bool):
+            continue
+        action.help += " (default: %(default)s)"
+
+
 def report(record: dict, top: int = 10) -> None:
     """Print the headline metrics and the top global importances of a result."""
     if record.get("skipped"):
