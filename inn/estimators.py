@@ -145,6 +145,8 @@ class _NetworkEstimator(BaseEstimator):
         """
         self._check_params()
         X, y = self._validate_X(X, reset=True, y=y)
+        if X.shape[0] < 2:
+            raise ValueError(f"got {X.shape[0]} sample; training needs at least 2 (BatchNorm)")
         y_enc = self._encode_target(y)
         self.device_ = resolve_device(self.device)
         seed = (
@@ -250,6 +252,7 @@ class _ClassifierMixin(ClassifierMixin):
         return torch.softmax(logits, dim=1).numpy()
 
     def predict(self, X) -> np.ndarray:
+        check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
 

@@ -31,8 +31,10 @@ def _breast_cancer():
 
 # sklearn's own API checks, with the ones we skip listed and explained.
 EXPECTED_FAILED = {
-    # The networks are trained for few epochs here to keep the suite fast; the accuracy
-    # thresholds of these checks are met with the default number of epochs (see the tests below).
+    # float32 matrix products give results that differ in the last bits when the batch size
+    # changes (BLAS blocking), so predictions on a subset can differ by ~1e-7 relative from the
+    # same rows predicted in a larger batch; the check demands bit-level equality.
+    "check_methods_subset_invariance": "float32 BLAS results depend on the batch size (~1e-7)",
 }
 
 
