@@ -14,16 +14,17 @@ def classification_metrics(y_true: np.ndarray, proba: np.ndarray) -> dict[str, f
         proba: ``(n, k)`` class probabilities in the order of the encoded labels.
     """
     proba = np.asarray(proba, dtype=np.float64)
+    # float32 probabilities (some baselines) can miss 1 by ~1e-7 per row, which scikit-learn's
+    # AUROC and log loss reject or warn about; renormalising changes nothing else.
+    proba = proba / proba.sum(axis=1, keepdims=True)
     labels = np.arange(proba.shape[1])
     pred = proba.argmax(axis=1)
     if proba.shape[1] == 2:
         auroc = skm.roc_auc_score(y_true, proba[:, 1])
     else:
-        # Renormalise: float32 softmax rows can miss 1 by ~1e-7, which roc_auc_score rejects.
         auroc = skm.roc_auc_score(
-            y_true, proba / proba.sum(axis=1, keepdims=True), multi_class="ovr",
-            average="macro", labels=labels,
-        )  # fmt: skip
+            y_true, proba, multi_class="ovr", average="macro", labels=labels
+        )
     return {
         "auroc": float(auroc),
         "accuracy": float(skm.accuracy_score(y_true, pred)),
