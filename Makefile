@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint clean
+.PHONY: run test ablation clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,12 @@ run: $(VENV)/.installed  ## train INN on the embedded breast-cancer data and wri
 test: $(VENV)/.installed  ## lint and run the test suite
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
+
+ablation: $(VENV)/.installed  ## the explanation ablation (synthetic benchmarks + store accuracy); long
+	$(PY) xai_experiment.py --ablation --seeds 0 1 2 --output_dir results/ablation \
+		--variants plain global_bias consistency consistency_half
+	$(PY) benchmarks/store_ablation.py --variants plain global_bias consistency consistency_half \
+		--seeds 0 1 2 --output_dir results/ablation/store
 
 clean:
 	rm -rf $(VENV) .pytest_cache
