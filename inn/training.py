@@ -212,7 +212,8 @@ class Trainer:
         batch_size = min(cfg.batch_size, n)
         steps = n // batch_size + (1 if n % batch_size > 1 else 0)
         self.optimizer = torch.optim.AdamW(
-            self.module.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay
+            self.module.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay,
+            fused=True,
         )
         self.scheduler = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
             self.optimizer,
