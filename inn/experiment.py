@@ -109,6 +109,30 @@ def network_estimator(method: str, task: str, params: dict, seed: int, device: s
     return cls(**params, random_state=seed, device=device, verbose=0 if quiet else 1)
 
 
+def input_kind(method: str) -> str:
+    """``"encoded"`` (numeric matrix) or ``"raw"`` (frame with native categoricals)."""
+    if method in NETWORKS:
+        return "encoded"
+    from inn.baselines import INPUT_KIND
+
+    return INPUT_KIND[method]
+
+
+def fit_method(method: str, task: str, params: dict, seed: int, data: PreparedData, *,
+               device: str = "auto", n_jobs: int = 1, quiet: bool = True):
+    """Fit ``method`` on the training split, with the validation split for early stopping."""
+    if method in NETWORKS:
+        model = network_estimator(method, task, params, seed, device, quiet)
+        model.fit(data.X["train"], data.y["train"], X_val=data.X["val"], y_val=data.y["val"])
+        return model
+    from inn.baselines import make_baseline
+
+    model = make_baseline(method, task=task, seed=seed, n_jobs=n_jobs, params=params)
+    model.fit(data.X["train"], data.y["train"], data.X["val"], data.y["val"],
+              categorical=data.categorical)
+    return model
+
+
 def versions() -> dict[str, str]:
     """Versions of Python and the libraries that produce results."""
     out = {"python": platform.python_version()}
@@ -191,25 +215,15 @@ def run(
     splits = make_splits(dataset.y, dataset.task, seed=seed, test_size=test_split_size)
     n_jobs = n_jobs or os.cpu_count() or 1
 
+    data = prepare(dataset, splits, input_kind(method))
+    start = time.perf_counter()
+    model = fit_method(method, dataset.task, params, seed, data, device=device, n_jobs=n_jobs,
+                       quiet=quiet)
+    train_time = time.perf_counter() - start
     if method in NETWORKS:
-        data = prepare(dataset, splits, "encoded")
-        model = network_estimator(method, dataset.task, params, seed, device, quiet)
-        start = time.perf_counter()
-        model.fit(data.X["train"], data.y["train"], X_val=data.X["val"], y_val=data.y["val"])
-        train_time = time.perf_counter() - start
-        effective = {k: v for k, v in model.get_params().items() if k not in ("verbose",)}
+        effective = {k: v for k, v in model.get_params().items() if k != "verbose"}
         effective["device"] = str(model.device_)
     else:
-        from inn.baselines import INPUT_KIND, make_baseline
-
-        data = prepare(dataset, splits, INPUT_KIND[method])
-        model = make_baseline(method, task=dataset.task, seed=seed, n_jobs=n_jobs, params=params)
-        start = time.perf_counter()
-        model.fit(
-            data.X["train"], data.y["train"], data.X["val"], data.y["val"],
-            categorical=data.categorical,
-        )  # fmt: skip
-        train_time = time.perf_counter() - start
         effective = dict(model.params_)
 
     start = time.perf_counter()

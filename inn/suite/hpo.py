@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 from inn.data import Splits, load_dataset, make_splits
-from inn.experiment import NETWORKS, network_estimator, prepare, split_fingerprint
+from inn.experiment import fit_method, input_kind, prepare, split_fingerprint
 from inn.suite.spaces import suggest
 
 log = logging.getLogger("inn.suite.hpo")
@@ -47,21 +47,6 @@ def development_data(dataset, splits: Splits, input_kind: str):
     return data
 
 
-def fit_model(method: str, task: str, params: dict, seed: int, data, *, device: str,
-              n_jobs: int):
-    """Fit ``method`` on ``data``'s training split with its validation split for early stopping."""
-    if method in NETWORKS:
-        model = network_estimator(method, task, params, seed, device, quiet=True)
-        model.fit(data.X["train"], data.y["train"], X_val=data.X["val"], y_val=data.y["val"])
-        return model
-    from inn.baselines import make_baseline
-
-    model = make_baseline(method, task=task, seed=seed, n_jobs=n_jobs, params=params)
-    model.fit(data.X["train"], data.y["train"], data.X["val"], data.y["val"],
-              categorical=data.categorical)
-    return model
-
-
 def optimise(
     method: str,
     dataset_id,
@@ -80,20 +65,17 @@ def optimise(
     """
     import optuna
 
-    from inn.baselines import INPUT_KIND
-
     if n_trials < 1:
         raise ValueError(f"n_trials must be >= 1, got {n_trials}")
     fixed = dict(fixed or {})
     dataset = load_dataset(dataset_id, data_dir)
     splits = make_splits(dataset.y, dataset.task, seed=seed, test_size=test_split_size)
-    kind = "encoded" if method in NETWORKS else INPUT_KIND[method]
-    data = development_data(dataset, splits, kind)
+    data = development_data(dataset, splits, input_kind(method))
     task = dataset.task
 
     def objective(trial):
         params = suggest(method, trial, task, fixed)
-        model = fit_model(method, task, params, seed, data, device=device, n_jobs=n_jobs)
+        model = fit_method(method, task, params, seed, data, device=device, n_jobs=n_jobs)
         return validation_score(task, data.y["val"], model, data.X["val"])
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
