@@ -350,7 +350,7 @@ _INN_DOC = """
             contributions of a random feature subset to match the change of the output when the
             other features are set to the reference point (default 0.5; 0 switches it off). It
             makes the contributions as faithful as KernelSHAP on the same model (README,
-            "Faithful explanations") at about 1.5x the training time per epoch.
+            "Faithful explanations") at 1.1-1.4x the training time per epoch (measured on CPU).
         consistency_rows: share of each batch that gets the consistency term (cost control).
         nr_blocks, hidden_size, dropout_rate: the residual trunk.
         nr_epochs, batch_size, learning_rate, weight_decay: AdamW training.
