@@ -32,7 +32,8 @@ def main(argv=None) -> None:
     record = run(
         args.model, args.dataset_id, args.seed, params,
         test_split_size=args.test_split_size, output_dir=args.output_dir,
-        data_dir=args.data_dir, overwrite=args.overwrite, quiet=args.quiet, n_jobs=args.n_jobs,
+        data_dir=args.data_dir, overwrite=args.overwrite, quiet=args.quiet,
+        numeric_scaling=args.numeric_scaling, n_jobs=args.n_jobs,
     )  # fmt: skip
     cli.report(record)
 

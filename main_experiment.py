@@ -66,7 +66,7 @@ def main(argv=None) -> None:
         method, args.dataset_id, args.seed, params,
         test_split_size=args.test_split_size, output_dir=args.output_dir,
         data_dir=args.data_dir, device=args.device, mode=args.mode,
-        overwrite=args.overwrite, quiet=args.quiet,
+        overwrite=args.overwrite, quiet=args.quiet, numeric_scaling=args.numeric_scaling,
     )  # fmt: skip
     cli.report(record)
 

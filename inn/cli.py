@@ -63,6 +63,9 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data_dir", default=None,
                         help="dataset store folder (default: $INN_DATA_DIR, else "
                              "../shared/datasets next to the repository, else OpenML)")
+    parser.add_argument("--numeric_scaling", choices=("standard", "quantile"), default="standard",
+                        help="scaling of numeric columns in the encoded input; quantile suits "
+                             "heavy-tailed columns (default: standard)")
     parser.add_argument("--overwrite", action="store_true",
                         help="rerun even if the result file exists (default: skip)")
     parser.add_argument("--quiet", action="store_true", help="no progress output")  # fmt: skip

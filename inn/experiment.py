@@ -62,7 +62,9 @@ class PreparedData:
     preprocessor: TabularPreprocessor | None
 
 
-def prepare(dataset: Dataset, splits: Splits, input_kind: str = "encoded") -> PreparedData:
+def prepare(
+    dataset: Dataset, splits: Splits, input_kind: str = "encoded", numeric_scaling: str = "standard"
+) -> PreparedData:
     """Encode targets and inputs, fitting everything on the training split only."""
     parts = {"train": splits.train, "val": splits.val, "test": splits.test}
     encoder, y_train = encode_target(dataset.y.iloc[splits.train], dataset.task)
@@ -82,7 +84,7 @@ def prepare(dataset: Dataset, splits: Splits, input_kind: str = "encoded") -> Pr
         return PreparedData(
             X, y, list(frame.columns), list(dataset.categorical), classes, preprocessor=None
         )
-    pre = TabularPreprocessor(categorical=dataset.categorical)
+    pre = TabularPreprocessor(categorical=dataset.categorical, numeric_scaling=numeric_scaling)
     pre.fit(dataset.X.iloc[splits.train])
     X = {name: pre.transform(dataset.X.iloc[idx]) for name, idx in parts.items()}
     return PreparedData(X, y, list(pre.feature_map_), None, classes, preprocessor=pre)
@@ -171,6 +173,7 @@ def run(
     overwrite: bool = False,
     quiet: bool = False,
     n_jobs: int | None = None,
+    numeric_scaling: str = "standard",
 ) -> dict:
     """Run one (method, dataset, seed) cell and write its ``output_info.json``.
 
@@ -187,6 +190,8 @@ def run(
         overwrite: rerun even when the result file exists (otherwise it is returned as is).
         quiet: no progress bar.
         n_jobs: threads for baselines (default: all cores).
+        numeric_scaling: ``"standard"`` or ``"quantile"`` scaling of numeric columns in the
+            encoded input (quantile suits heavy-tailed columns, which INN would extrapolate).
 
     Returns:
         The result record (also written to the results tree).
@@ -215,7 +220,7 @@ def run(
     splits = make_splits(dataset.y, dataset.task, seed=seed, test_size=test_split_size)
     n_jobs = n_jobs or os.cpu_count() or 1
 
-    data = prepare(dataset, splits, input_kind(method))
+    data = prepare(dataset, splits, input_kind(method), numeric_scaling)
     start = time.perf_counter()
     model = fit_method(method, dataset.task, params, seed, data, device=device, n_jobs=n_jobs,
                        quiet=quiet)
@@ -245,6 +250,7 @@ def run(
         "task": dataset.task,
         "hyperparameters": _jsonable(effective),
         "test_split_size": test_split_size,
+        "numeric_scaling": numeric_scaling,
         "n_train": int(len(splits.train)),
         "n_val": int(len(splits.val)),
         "n_test": int(len(splits.test)),

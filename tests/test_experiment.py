@@ -92,8 +92,10 @@ def test_existing_result_is_skipped_unless_overwrite(tmp_path):
 def test_regression_run_in_process(tmp_path):
     from inn.experiment import run
 
-    rec = run("inn", 531 if STORE else 1510, 0, {"nr_epochs": 2}, output_dir=tmp_path, quiet=True)
+    rec = run("inn", 531 if STORE else 1510, 0, {"nr_epochs": 2}, output_dir=tmp_path, quiet=True,
+              numeric_scaling="quantile")
     _check_record(rec, "inn", rec["dataset_id"])
+    assert rec["numeric_scaling"] == "quantile"
 
 
 @pytest.mark.parametrize(
