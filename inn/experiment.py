@@ -261,7 +261,7 @@ def run(
         "test_metrics": metrics,
         "train_time_s": train_time,
         "inference_time_s": inference_time,
-        "device": _device_name(method, model),
+        "device": _device_name(model),
         "versions": versions(),
         "feature_importances": _importances(method, model, data),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -302,7 +302,7 @@ def _importances(method: str, model, data: PreparedData) -> dict[str, float] | N
     return {str(names[i]): float(values[i]) for i in order}
 
 
-def _device_name(method: str, model) -> str:
+def _device_name(model) -> str:
     device = getattr(model, "device_", None)
     if device is not None and str(device).startswith("cuda"):
         import torch
