@@ -1,24 +1,23 @@
-"""Train a baseline (CatBoost, random forest, TabNet, EBM, logistic regression, decision tree)
-on the same data, splits and seeds as INN, and write its result file."""
+"""Train a registered method (a baseline: CatBoost, random forest, TabNet, EBM, logistic
+regression, decision tree, ...) with its default settings on the same data, splits and seeds as
+INN, and write its result file. INN and TabResNet take their hyperparameter flags in
+main_experiment.py."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from inn import cli
-
-MODELS = ("catboost", "random_forest", "tabnet", "ebm", "logistic_regression", "decision_tree")
+from inn import cli, methods
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--model", required=True, choices=MODELS, help="the baseline to train")
+    p.add_argument("--model", required=True, choices=methods.names(),
+                   help="the method to train (required): " + ", ".join(methods.names()))
     p.add_argument("--n_jobs", type=cli.positive_int, default=None,
-                   help="threads for the baseline (default: all cores)")
-    p.add_argument("--device", default="auto", help="device for TabNet: auto, cpu, cuda")
+                   help="threads for the method (default: all cores)")
     cli.add_common_arguments(p)
-    cli.show_defaults(p)
     return p
 
 
@@ -26,15 +25,8 @@ def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     from inn.experiment import run
 
-    params = {}
-    if args.model == "tabnet" and args.device != "auto":
-        params["device_name"] = args.device
-    record = run(
-        args.model, args.dataset_id, args.seed, params,
-        test_split_size=args.test_split_size, output_dir=args.output_dir,
-        data_dir=args.data_dir, overwrite=args.overwrite, quiet=args.quiet,
-        numeric_scaling=args.numeric_scaling, n_jobs=args.n_jobs,
-    )  # fmt: skip
+    record = run(args.model, args.dataset_id, args.seed, n_jobs=args.n_jobs,
+                 **cli.run_options(args))
     cli.report(record)
 
 

@@ -19,29 +19,39 @@ import argparse
 import logging
 import sys
 
-from inn import cli
+from inn import cli, methods
+from inn.data import TEST_SIZE
+from inn.data.preprocessing import SCALINGS
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--suite", help="YAML suite file (see suites/); flags below override it")
+    p.add_argument("--suite", help="YAML suite file (see suites/); flags below override it "
+                                   "(default: none, the flags alone)")
     p.add_argument("--datasets", nargs="+",
                    help="OpenML ids / store keys, 'store' (every dataset in the store) or "
-                        "'suite:<id>' (an OpenML suite, e.g. suite:99 = OpenML-CC18; network)")
-    p.add_argument("--methods", nargs="+", help="method names (inn, tabresnet, catboost, "
-                   "random_forest, tabnet, ebm, logistic_regression, decision_tree)")
+                        "'suite:<id>' (an OpenML suite, e.g. suite:99 = OpenML-CC18; network) "
+                        "(default: the suite file's)")
+    p.add_argument("--methods", nargs="+",
+                   help=f"method names: {', '.join(methods.names())} (default: the suite "
+                        "file's)")
     p.add_argument("--seeds", nargs="+", type=cli.non_negative_int, help="seeds (default: 0)")
     p.add_argument("--set", action="append", default=[], metavar="METHOD.PARAM=VALUE",
                    help="a hyperparameter for one method, e.g. inn.nr_epochs=20 (repeatable; "
-                        "VALUE is read as YAML)")
+                        "VALUE is read as YAML; default: none)")
     p.add_argument("--hpo_trials", type=cli.non_negative_int, default=None,
                    help="Optuna trials per cell on the validation split before the final run "
                         "(default: 0 = no HPO)")
     p.add_argument("--output_dir", default=None, help="results tree (default: results)")
-    p.add_argument("--data_dir", default=None, help="dataset store folder")
+    p.add_argument("--data_dir", default=None,
+                   help="dataset store folder (default: $INN_DATA_DIR, else ../shared/datasets "
+                        "next to the repository, else OpenML)")
     p.add_argument("--test_split_size", type=cli.open_fraction, default=None,
-                   help="share of rows held out for testing (default: 0.2)")
+                   help=f"share of rows held out for testing (default: {TEST_SIZE})")
+    p.add_argument("--numeric_scaling", choices=SCALINGS, default=None,
+                   help="scaling of numeric columns in the encoded input, for HPO and the final "
+                        "runs (default: standard)")
     p.add_argument("--device", default=None, help="auto (default), cpu or cuda")
     p.add_argument("--executor", choices=("local", "ray"), default="local",
                    help="local process pool (default) or Ray tasks")
@@ -60,8 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Ray GPUs per cell for every method (default 0; > 0 runs on cuda)")
     p.add_argument("--skip_failed", action="store_true",
                    help="do not retry cells that failed before (default: retry them)")
-    p.add_argument("--dry_run", action="store_true", help="list the cells to run and exit")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--dry_run", action="store_true",
+                   help="list the cells to run and exit (default: run them)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar (default: a bar)")
     return p
 
 
@@ -75,7 +86,8 @@ def main(argv=None) -> int:
     overrides = {
         "datasets": args.datasets, "methods": args.methods, "seeds": args.seeds,
         "hpo_trials": args.hpo_trials, "output_dir": args.output_dir, "data_dir": args.data_dir,
-        "test_split_size": args.test_split_size, "device": args.device,
+        "test_split_size": args.test_split_size, "numeric_scaling": args.numeric_scaling,
+        "device": args.device,
         "set_params": set_params or None,
     }  # fmt: skip
     suite = build_suite(raw, overrides)

@@ -15,8 +15,36 @@ if str(ROOT) not in sys.path:
 
 def add_device_argument(parser) -> None:
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
-                        help="auto = cuda when available")
-    parser.add_argument("--seed", type=int, default=0, help="data and model seed")
+                        help="auto = cuda when available (default: auto)")
+    parser.add_argument("--seed", type=int, default=0, help="data and model seed (default: 0)")
+
+
+def add_size_arguments(parser, *, rows: int, features: int) -> None:
+    parser.add_argument("--rows", type=int, default=rows,
+                        help=f"rows of the synthetic data (default: {rows})")
+    parser.add_argument("--features", type=int, default=features,
+                        help=f"features of the synthetic data (default: {features})")
+
+
+def add_training_arguments(parser, *, nr_epochs: int, batch_size: int | None) -> None:
+    """``--nr_epochs`` (and ``--batch_size``): the same names as the estimators' parameters."""
+    parser.add_argument("--nr_epochs", type=int, default=nr_epochs,
+                        help=f"training epochs of the networks (default: {nr_epochs})")
+    if batch_size is not None:
+        parser.add_argument("--batch_size", type=int, default=batch_size,
+                            help=f"rows per step (default: {batch_size})")
+
+
+def start(parser, argv=None, warm: bool = True):
+    """Parse the flags and resolve ``--device``; with ``warm``, :func:`warm_up` torch.
+
+    Returns ``(args, device)``.
+    """
+    args = parser.parse_args(argv)
+    device = resolve_device(args.device)
+    if warm:
+        warm_up(device, args.seed)
+    return args, device
 
 
 def resolve_device(device: str) -> str:

@@ -14,21 +14,29 @@ from __future__ import annotations
 import argparse
 import time
 
-from common import add_device_argument, machine, print_table, reproduce, resolve_device, synthetic
+import common
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--train_rows", type=int, default=10_000)
-    p.add_argument("--features", type=int, default=20)
-    p.add_argument("--rows", type=int, default=1000, help="rows explained (INN, TreeSHAP)")
-    p.add_argument("--kernel_rows", type=int, default=3, help="rows timed for KernelSHAP")
-    p.add_argument("--background", type=int, default=100, help="KernelSHAP background rows")
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--catboost_iterations", type=int, default=300)
-    add_device_argument(p)
-    args = p.parse_args()
-    device = resolve_device(args.device)
+    p.add_argument("--train_rows", type=int, default=10_000,
+                   help="training rows of the models (default: 10000)")
+    p.add_argument("--features", type=int, default=20, help="features (default: 20)")
+    p.add_argument("--rows", type=int, default=1000,
+                   help="rows explained by INN and TreeSHAP (default: 1000)")
+    p.add_argument("--kernel_rows", type=int, default=3,
+                   help="rows timed for KernelSHAP (default: 3)")
+    p.add_argument("--background", type=int, default=100,
+                   help="KernelSHAP background rows (default: 100)")
+    common.add_training_arguments(p, nr_epochs=5, batch_size=None)
+    p.add_argument("--catboost_iterations", type=int, default=300,
+                   help="CatBoost trees (default: 300)")
+    common.add_device_argument(p)
+    return p
+
+
+def main(argv=None) -> None:
+    args, device = common.start(build_parser(), argv, warm=False)
 
     import numpy as np
     import shap
@@ -36,9 +44,9 @@ def main() -> None:
 
     from inn import INNClassifier
 
-    X, y = synthetic(args.train_rows + args.rows, args.features, args.seed)
+    X, y = common.synthetic(args.train_rows + args.rows, args.features, args.seed)
     X_train, y_train, X_exp = X[: args.train_rows], y[: args.train_rows], X[args.train_rows:]
-    inn = INNClassifier(nr_epochs=args.epochs, device=device, random_state=args.seed)
+    inn = INNClassifier(nr_epochs=args.nr_epochs, device=device, random_state=args.seed)
     inn.fit(X_train, y_train)
     table = []
 
@@ -65,12 +73,12 @@ def main() -> None:
     elapsed = time.perf_counter() - start
     table.append(["TreeSHAP on CatBoost", len(X_exp), elapsed, len(X_exp) / elapsed, "measured"])
 
-    print(f"explanations per second; {args.features} features, INN trained {args.epochs} "
+    print(f"explanations per second; {args.features} features, INN trained {args.nr_epochs} "
           f"epochs on {args.train_rows:,} rows, KernelSHAP background {args.background} "
-          f"(shap.kmeans), default nsamples; {machine(device)}")
-    print_table(["explainer", "rows", "seconds", "expl/s", "note"], table)
+          f"(shap.kmeans), default nsamples; {common.machine(device)}")
+    common.print_table(["explainer", "rows", "seconds", "expl/s", "note"], table)
     print(f"INN vs KernelSHAP speed-up: {table[0][3] / table[1][3]:,.0f}x")
-    reproduce()
+    common.reproduce()
 
 
 if __name__ == "__main__":

@@ -13,15 +13,7 @@ import sys
 import time
 import tracemalloc
 
-from common import (
-    add_device_argument,
-    machine,
-    print_table,
-    reproduce,
-    resolve_device,
-    synthetic,
-    warm_up,
-)
+import common
 
 
 def _peak_rss_mib() -> float:
@@ -29,25 +21,26 @@ def _peak_rss_mib() -> float:
     return peak / 1024**2 if sys.platform == "darwin" else peak / 1024  # bytes vs KiB
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--rows", type=int, default=48_000)
-    p.add_argument("--features", type=int, default=100)
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--batch_size", type=int, default=256)
-    p.add_argument("--method", choices=("inn", "tabresnet"), default="inn")
-    add_device_argument(p)
-    args = p.parse_args()
-    device = resolve_device(args.device)
-    warm_up(device, args.seed)
+    common.add_size_arguments(p, rows=48_000, features=100)
+    common.add_training_arguments(p, nr_epochs=5, batch_size=256)
+    p.add_argument("--method", choices=("inn", "tabresnet"), default="inn",
+                   help="the network to fit (default: inn)")
+    common.add_device_argument(p)
+    return p
+
+
+def main(argv=None) -> None:
+    args, device = common.start(build_parser(), argv)
 
     import torch
 
     from inn import estimators as est
 
-    X, y = synthetic(args.rows, args.features, args.seed)
+    X, y = common.synthetic(args.rows, args.features, args.seed)
     cls = est.INNClassifier if args.method == "inn" else est.TabResNetClassifier
-    model = cls(nr_epochs=args.epochs, batch_size=args.batch_size, device=device,
+    model = cls(nr_epochs=args.nr_epochs, batch_size=args.batch_size, device=device,
                 random_state=args.seed)
     rss_before = _peak_rss_mib()
     if device == "cuda":
@@ -69,10 +62,10 @@ def main() -> None:
     if device == "cuda":
         cuda_peak = torch.cuda.max_memory_allocated() / 1024**2
         rows.append(["torch.cuda.max_memory_allocated", cuda_peak])
-    print(f"{args.method} fit on synthetic {args.rows:,} x {args.features}, {args.epochs} epochs, "
-          f"batch {args.batch_size}: {elapsed:.1f} s on {machine(device)}")
-    print_table(["quantity", "MiB"], rows)
-    reproduce()
+    print(f"{args.method} fit on synthetic {args.rows:,} x {args.features}, {args.nr_epochs} "
+          f"epochs, batch {args.batch_size}: {elapsed:.1f} s on {common.machine(device)}")
+    common.print_table(["quantity", "MiB"], rows)
+    common.reproduce()
 
 
 if __name__ == "__main__":

@@ -11,35 +11,30 @@ from __future__ import annotations
 import argparse
 import time
 
-from common import (
-    add_device_argument,
-    machine,
-    print_table,
-    reproduce,
-    resolve_device,
-    synthetic,
-    warm_up,
-)
+import common
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--rows", type=int, default=48_000)
-    p.add_argument("--features", type=int, default=100)
-    p.add_argument("--epochs", type=int, default=5, help="epochs for INN, TabResNet, TabNet")
-    p.add_argument("--batch_size", type=int, default=256)
-    p.add_argument("--catboost_iterations", type=int, default=500)
+    common.add_size_arguments(p, rows=48_000, features=100)
+    common.add_training_arguments(p, nr_epochs=5, batch_size=256)
+    p.add_argument("--catboost_iterations", type=int, default=500,
+                   help="CatBoost trees (default: 500)")
     p.add_argument("--methods", nargs="+",
                    default=["inn", "inn_plain", "tabresnet", "catboost", "tabnet"],
                    help="inn = estimator defaults (with the consistency term); inn_plain = "
-                        "INN without it (consistency_weight=0)")
+                        "INN without it (consistency_weight=0) (default: inn inn_plain "
+                        "tabresnet catboost tabnet)")
     p.add_argument("--repeats", type=int, default=3,
-                   help="fits per method; the fastest counts (shared machines are noisy)")
-    add_device_argument(p)
-    args = p.parse_args()
-    device = resolve_device(args.device)
-    warm_up(device, args.seed)
-    X, y = synthetic(args.rows, args.features, args.seed)
+                   help="fits per method; the fastest counts, shared machines are noisy "
+                        "(default: 3)")
+    common.add_device_argument(p)
+    return p
+
+
+def main(argv=None) -> None:
+    args, device = common.start(build_parser(), argv)
+    X, y = common.synthetic(args.rows, args.features, args.seed)
     rows = []
     times = {}
     for method in args.methods:
@@ -48,18 +43,18 @@ def main() -> None:
             start = time.perf_counter()
             setting = _fit(method, X, y, args, device)
             elapsed = min(elapsed, time.perf_counter() - start)
-        passes = args.epochs if method != "catboost" else 1
+        passes = args.nr_epochs if method != "catboost" else 1
         times[method] = elapsed
         rows.append([method, setting, elapsed, args.rows * passes / elapsed])
     print(f"training throughput on synthetic {args.rows:,} x {args.features} binary data, "
-          f"{machine(device)}")
-    print_table(["method", "setting", f"fit s (best of {args.repeats})", "rows/s"], rows)
+          f"{common.machine(device)}")
+    common.print_table(["method", "setting", f"fit s (best of {args.repeats})", "rows/s"], rows)
     for name in ("inn", "inn_plain"):
         if name in times and "tabresnet" in times:
             print(f"{name} / TabResNet training time ratio: "
                   f"{times[name] / times['tabresnet']:.2f} "
-                  f"(1 = no overhead; equal epochs {args.epochs}, batch {args.batch_size})")
-    reproduce()
+                  f"(1 = no overhead; equal epochs {args.nr_epochs}, batch {args.batch_size})")
+    common.reproduce()
 
 
 def _fit(method, X, y, args, device) -> str:
@@ -70,9 +65,9 @@ def _fit(method, X, y, args, device) -> str:
 
         cls = est.TabResNetClassifier if method == "tabresnet" else est.INNClassifier
         extra = {"consistency_weight": 0.0} if method == "inn_plain" else {}
-        cls(nr_epochs=args.epochs, batch_size=args.batch_size, device=device,
+        cls(nr_epochs=args.nr_epochs, batch_size=args.batch_size, device=device,
             random_state=args.seed, **extra).fit(X, y)
-        return f"{args.epochs} epochs, batch {args.batch_size}"
+        return f"{args.nr_epochs} epochs, batch {args.batch_size}"
     if method == "catboost":
         from catboost import CatBoostClassifier
 
@@ -89,9 +84,9 @@ def _fit(method, X, y, args, device) -> str:
 
         model = TabNetClassifier(seed=args.seed, verbose=0, device_name=device)
         with contextlib.redirect_stdout(io.StringIO()):
-            model.fit(X, y, max_epochs=args.epochs, batch_size=args.batch_size,
+            model.fit(X, y, max_epochs=args.nr_epochs, batch_size=args.batch_size,
                       virtual_batch_size=max(8, args.batch_size // 4), num_workers=0)
-        return f"{args.epochs} epochs, batch {args.batch_size}"
+        return f"{args.nr_epochs} epochs, batch {args.batch_size}"
     raise SystemExit(f"error: unknown method {method}")
 
 

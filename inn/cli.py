@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import logging
 import sys
+
+from inn.data import VALIDATION_SIZE, dataset_key
+from inn.data.preprocessing import SCALINGS
 
 
 def positive_int(text: str) -> int:
@@ -42,43 +46,120 @@ def open_fraction(text: str) -> float:
     return value
 
 
-def dataset_key(text: str):
-    """OpenML ids are ints; store keys without an id (e.g. ``hitters``) stay strings."""
-    return int(text) if text.isdigit() else text
+def unit_fraction(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
+    return value
+
+
+def _run_defaults() -> dict:
+    """The defaults of :func:`inn.experiment.run`, so that the flags show them (no copy)."""
+    from inn.experiment import run
+
+    return {k: p.default for k, p in inspect.signature(run).parameters.items()}
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    """Flags shared by every experiment script."""
+    """Flags shared by the experiment scripts; their defaults are :func:`inn.experiment.run`'s."""
+    run = _run_defaults()
     parser.add_argument("--dataset_id", type=dataset_key, default=1510,
                         help="OpenML dataset id or store key (default: 1510, scikit-learn's "
                              "breast-cancer data, which needs no network)")
-    parser.add_argument("--seed", type=non_negative_int, default=0,
-                        help="seed of the split and the method (default: 0)")
-    parser.add_argument("--test_split_size", type=open_fraction, default=0.2,
-                        help="share of rows held out for testing (default: 0.2); a further 20%% "
-                             "of the rest is the validation split")
-    parser.add_argument("--output_dir", default="results",
+    parser.add_argument("--seed", type=non_negative_int, default=run["seed"],
+                        help=f"seed of the split and the method (default: {run['seed']})")
+    parser.add_argument("--test_split_size", type=open_fraction, default=run["test_split_size"],
+                        help=f"share of rows held out for testing (default: "
+                             f"{run['test_split_size']}); a further {VALIDATION_SIZE:.0%} of "
+                             "the rest is the validation split".replace("%", "%%"))
+    parser.add_argument("--output_dir", default=run["output_dir"],
                         help="root of the results tree <output_dir>/<method>/<dataset_id>/<seed>/"
-                             "output_info.json (default: results)")
+                             f"output_info.json (default: {run['output_dir']})")
     parser.add_argument("--data_dir", default=None,
                         help="dataset store folder (default: $INN_DATA_DIR, else "
                              "../shared/datasets next to the repository, else OpenML)")
-    parser.add_argument("--numeric_scaling", choices=("standard", "quantile"), default="standard",
+    parser.add_argument("--numeric_scaling", choices=SCALINGS, default=run["numeric_scaling"],
                         help="scaling of numeric columns in the encoded input; quantile suits "
-                             "heavy-tailed columns (default: standard)")
+                             f"heavy-tailed columns (default: {run['numeric_scaling']})")
+    parser.add_argument("--device", default=run["device"],
+                        help="auto (the networks use CUDA when available, TabNet the CPU), cpu "
+                             f"or cuda (default: {run['device']})")
+    parser.add_argument("--save_model", action=argparse.BooleanOptionalAction, default=None,
+                        help="save the fitted model in model/ next to the result file (default: "
+                             "yes for INN, no for the others)")
     parser.add_argument("--overwrite", action="store_true",
                         help="rerun even if the result file exists (default: skip)")
-    parser.add_argument("--quiet", action="store_true", help="no progress output")  # fmt: skip
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress output (default: a progress bar)")
 
 
-def show_defaults(parser: argparse.ArgumentParser) -> None:
-    """Append ``(default: X)`` to every help text that does not state its default already."""
-    for action in parser._actions:
-        if not action.help or "default" in action.help or action.default is None:
-            continue
-        if action.default is argparse.SUPPRESS or isinstance(action.default, bool):
-            continue
-        action.help += " (default: %(default)s)"
+def run_options(args: argparse.Namespace) -> dict:
+    """The keyword arguments of :func:`inn.experiment.run` given by the common flags."""
+    names = ("test_split_size", "output_dir", "data_dir", "numeric_scaling", "device",
+             "save_model", "overwrite", "quiet")  # fmt: skip
+    return {name: getattr(args, name) for name in names}
+
+
+# Estimator parameter -> argparse settings of its flag. The defaults are not here: every flag
+# shows the estimator's default and passes nothing unless given, so the estimator's applies.
+NETWORK_ARGUMENTS = {
+    "nr_blocks": {"type": non_negative_int, "help": "residual blocks in the trunk"},
+    "hidden_size": {"type": positive_int, "help": "trunk width"},
+    "dropout_rate": {"type": probability, "help": "dropout"},
+    "nr_epochs": {"type": positive_int, "help": "training epochs"},
+    "batch_size": {"type": positive_int, "help": "rows per step"},
+    "learning_rate": {"type": float, "help": "AdamW learning rate"},
+    "weight_decay": {"type": non_negative_float, "help": "AdamW weight decay"},
+    "nr_restarts": {"type": positive_int, "help": "number of cosine annealing cycles"},
+    "scheduler_t_mult": {"type": positive_int, "help": "growth factor of each cosine cycle"},
+    "augmentation_probability": {"type": probability,
+                                 "help": "chance per batch of Mixup or CutMix (equal odds)"},
+    "patience": {"type": positive_int,
+                 "help": "early stopping patience (epochs) on the validation split"},
+    "weight_norm": {"type": non_negative_float,
+                    "help": "L1 coefficient on the per-row weights w(x)"},
+    "bias": {"choices": ("global", "row"),
+             "help": "one bias for all rows (global) or one emitted per row (row)"},
+    "consistency_weight": {"type": non_negative_float,
+                           "help": "weight of the coalition-consistency term (0 = off)"},
+    "consistency_rows": {"type": unit_fraction,
+                         "help": "share of each batch that gets the consistency term"},
+}
+# Estimator parameters the pipeline sets: --device, --seed, --quiet, and the validation split.
+RUN_MANAGED = ("device", "random_state", "verbose", "early_stopping", "validation_fraction")
+
+
+def add_network_arguments(parser: argparse.ArgumentParser, estimators: dict) -> None:
+    """One flag per parameter of the estimators (method name -> estimator class).
+
+    Raises RuntimeError when :data:`NETWORK_ARGUMENTS` and the estimators' parameters differ,
+    so a new estimator parameter cannot go without its flag.
+    """
+    defaults = {m: cls().get_params() for m, cls in estimators.items()}
+    names = set().union(*defaults.values()) - set(RUN_MANAGED)
+    if names != set(NETWORK_ARGUMENTS):
+        raise RuntimeError("flags and estimator parameters differ: "
+                           f"{sorted(names ^ set(NETWORK_ARGUMENTS))}")
+    group = parser.add_argument_group("network hyperparameters (defaults are the estimators')")
+    for name, spec in NETWORK_ARGUMENTS.items():
+        owners = {m: d[name] for m, d in defaults.items() if name in d}
+        if len(set(map(repr, owners.values()))) == 1:
+            default = str(next(iter(owners.values())))
+        else:
+            default = ", ".join(f"{m} {v}" for m, v in owners.items())
+        only = f"; {', '.join(owners)} only" if len(owners) < len(defaults) else ""
+        group.add_argument(f"--{name}", default=argparse.SUPPRESS, **{
+            **spec, "help": f"{spec['help']} (default: {default}{only})".replace("%", "%%")})
+
+
+def network_params(parser, args: argparse.Namespace, method: str, estimators: dict) -> dict:
+    """The network flags the user gave; a flag that ``method`` lacks is a usage error (exit 2)."""
+    given = {name: getattr(args, name) for name in NETWORK_ARGUMENTS if hasattr(args, name)}
+    allowed = estimators[method]().get_params()
+    wrong = [f"--{name}" for name in given if name not in allowed]
+    if wrong:
+        parser.error(f"{', '.join(wrong)} is not a setting of {method}")
+    return given
 
 
 def report(record: dict, top: int = 10) -> None:

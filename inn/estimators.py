@@ -87,19 +87,6 @@ class _NetworkEstimator(BaseEstimator):
             dropout=self.dropout_rate,
         )
 
-    def _config(self) -> TrainingConfig:
-        return TrainingConfig(
-            nr_epochs=self.nr_epochs,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            weight_decay=self.weight_decay,
-            nr_restarts=self.nr_restarts,
-            scheduler_t_mult=self.scheduler_t_mult,
-            augmentation_probability=self.augmentation_probability,
-            patience=self.patience,
-            verbose=self.verbose,
-        )
-
     # ---- validation --------------------------------------------------------------------------
     def _check_params(self) -> None:
         checks = {
@@ -172,7 +159,8 @@ class _NetworkEstimator(BaseEstimator):
         module.to(self.device_)
         to_dev = self._to_device
         trainer = Trainer(
-            module, task=self.task_, config=self._config(), device=self.device_, seed=seed
+            module, task=self.task_, config=TrainingConfig.from_params(self.get_params()),
+            device=self.device_, seed=seed,
         )
         val_args = () if X_val is None else (to_dev(X_val), self._target_tensor(y_val_enc))
         trainer.fit(to_dev(X), self._target_tensor(y_enc), *val_args)
@@ -297,13 +285,6 @@ class _InterpretableMixin:
             bias=self.bias,
         )
 
-    def _config(self) -> TrainingConfig:
-        config = super()._config()
-        config.weight_norm = self.weight_norm
-        config.consistency_weight = self.consistency_weight
-        config.consistency_rows = self.consistency_rows
-        return config
-
     def explain(self, X) -> Explanation:
         """Per-row contributions ``w(x) * (x - r)``, the bias and the raw weights.
 
@@ -332,6 +313,11 @@ class _InterpretableMixin:
             feature_names=names,
             class_names=classes,
         )
+
+    def reference(self) -> np.ndarray:
+        """The reference point r (the training mean of X) the contributions are measured from."""
+        check_is_fitted(self)
+        return self.module_.reference.cpu().numpy().astype(np.float64)
 
     def sparsity(self, X, tol: float = 0.01) -> float:
         """Share of per-row weights with ``|w_i(x)| < tol`` (standardised-target units)."""

@@ -1,138 +1,46 @@
 """The one pipeline: dataset id -> load -> split -> prepare -> fit -> score -> result file.
 
-Every entry point (the CLIs, the suite, HPO, tests) calls :func:`run`.
+Every entry point (the CLIs, the suite, HPO, tests) calls :func:`run` (HPO trials call
+:func:`fit_method`, the fit step of it). Methods come from the registry, :mod:`inn.methods`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import platform
 import time
-from dataclasses import dataclass
 from importlib import metadata
 
 import numpy as np
 
-from inn.data import (
-    Dataset,
-    Splits,
-    TabularPreprocessor,
-    encode_target,
-    load_dataset,
-    make_splits,
-    raw_frame,
-)
+from inn import methods
+from inn.data import TEST_SIZE, VALIDATION_SIZE, PreparedData, prepare_data
 from inn.metrics import classification_metrics, regression_metrics
-from inn.results import read_result, result_path, write_json_atomic
+from inn.results import MODEL_DIR, read_result, result_path, write_dir_atomic, write_json_atomic
 
 log = logging.getLogger("inn.experiment")
 
-NETWORKS = ("inn", "tabresnet")
 SCHEMA_VERSION = 1
-
-
-def methods() -> tuple[str, ...]:
-    """Every method name, as used in paths, results, plots and colours."""
-    from inn.baselines import BASELINES
-
-    return NETWORKS + tuple(BASELINES)
-
-
-@dataclass
-class PreparedData:
-    """One dataset split and encoded for a method.
-
-    Attributes:
-        X: ``{"train", "val", "test"}`` -> the input that suits the method (encoded matrix, or
-            raw frame for methods that take categorical columns natively).
-        y: ``{"train", "val", "test"}`` -> encoded targets (0..k-1, or float).
-        feature_map: for each input column, its original feature name.
-        categorical: categorical column names (raw input) or None.
-        classes: the raw class labels in encoded order (classification) or None.
-        preprocessor: the fitted :class:`TabularPreprocessor` (encoded input) or None.
-    """
-
-    X: dict
-    y: dict
-    feature_map: list[str]
-    categorical: list[str] | None
-    classes: list | None
-    preprocessor: TabularPreprocessor | None
-
-
-def prepare(
-    dataset: Dataset, splits: Splits, input_kind: str = "encoded", numeric_scaling: str = "standard"
-) -> PreparedData:
-    """Encode targets and inputs, fitting everything on the training split only."""
-    parts = {"train": splits.train, "val": splits.val, "test": splits.test}
-    encoder, y_train = encode_target(dataset.y.iloc[splits.train], dataset.task)
-    y = {"train": y_train}
-    for name in ("val", "test"):
-        raw = np.asarray(dataset.y.iloc[parts[name]])
-        if encoder is None:
-            y[name] = raw.astype(np.float32)
-        else:
-            if raw.dtype == object and encoder.classes_.dtype != object:
-                raw = raw.astype(encoder.classes_.dtype)
-            y[name] = encoder.transform(raw).astype(np.int64)
-    classes = None if encoder is None else [_plain(c) for c in encoder.classes_]
-    if input_kind == "raw":
-        frame, _ = raw_frame(dataset.X, dataset.categorical)
-        X = {name: frame.iloc[idx].reset_index(drop=True) for name, idx in parts.items()}
-        return PreparedData(
-            X, y, list(frame.columns), list(dataset.categorical), classes, preprocessor=None
-        )
-    pre = TabularPreprocessor(categorical=dataset.categorical, numeric_scaling=numeric_scaling)
-    pre.fit(dataset.X.iloc[splits.train])
-    X = {name: pre.transform(dataset.X.iloc[idx]) for name, idx in parts.items()}
-    return PreparedData(X, y, list(pre.feature_map_), None, classes, preprocessor=pre)
-
-
-def _plain(value):
-    """Make numpy scalars JSON-friendly."""
-    return value.item() if hasattr(value, "item") else value
-
-
-def network_estimator(method: str, task: str, params: dict, seed: int, device: str, quiet: bool):
-    """Build the INN or TabResNet estimator for ``task`` from flat hyperparameters."""
-    from inn import estimators as est
-
-    classification = task != "regression"
-    if method == "inn":
-        cls = est.INNClassifier if classification else est.INNRegressor
-    else:
-        cls = est.TabResNetClassifier if classification else est.TabResNetRegressor
-    allowed = set(cls().get_params())
-    unknown = set(params) - allowed
-    if unknown:
-        raise ValueError(f"unknown hyperparameters for {method}: {sorted(unknown)}")
-    return cls(**params, random_state=seed, device=device, verbose=0 if quiet else 1)
-
-
-def input_kind(method: str) -> str:
-    """``"encoded"`` (numeric matrix) or ``"raw"`` (frame with native categoricals)."""
-    if method in NETWORKS:
-        return "encoded"
-    from inn.baselines import INPUT_KIND
-
-    return INPUT_KIND[method]
 
 
 def fit_method(method: str, task: str, params: dict, seed: int, data: PreparedData, *,
                device: str = "auto", n_jobs: int = 1, quiet: bool = True):
-    """Fit ``method`` on the training split, with the validation split for early stopping."""
-    if method in NETWORKS:
-        model = network_estimator(method, task, params, seed, device, quiet)
-        model.fit(data.X["train"], data.y["train"], X_val=data.X["val"], y_val=data.y["val"])
-        return model
-    from inn.baselines import make_baseline
-
-    model = make_baseline(method, task=task, seed=seed, n_jobs=n_jobs, params=params)
+    """Fit ``method`` on the training split, with the validation split (early stopping or
+    selection, as the method does). Returns the fitted model (:class:`inn.baselines.base.Model`).
+    """
+    model = methods.get(method).build(task=task, seed=seed, n_jobs=n_jobs, params=params,
+                                      device=device, verbose=0 if quiet else 1)  # fmt: skip
     model.fit(data.X["train"], data.y["train"], data.X["val"], data.y["val"],
               categorical=data.categorical)
     return model
+
+
+def score(model, X, y, task: str) -> dict[str, float]:
+    """Test metrics of ``model`` on (X, y): classification or regression metrics."""
+    if task == "regression":
+        return regression_metrics(y, model.predict(X))
+    return classification_metrics(y, model.predict_proba(X))
 
 
 def versions() -> dict[str, str]:
@@ -150,22 +58,13 @@ def versions() -> dict[str, str]:
     return out
 
 
-def split_fingerprint(splits: Splits) -> str:
-    """A short hash of the test and validation positions: equal for equal splits."""
-    h = hashlib.sha256()
-    for part in (splits.train, splits.val, splits.test):
-        h.update(np.asarray(part, dtype=np.int64).tobytes())
-        h.update(b"|")
-    return h.hexdigest()[:16]
-
-
 def run(
     method: str,
     dataset_id,
     seed: int = 0,
     params: dict | None = None,
     *,
-    test_split_size: float = 0.2,
+    test_split_size: float = TEST_SIZE,
     output_dir="results",
     data_dir=None,
     device: str = "auto",
@@ -174,11 +73,12 @@ def run(
     quiet: bool = False,
     n_jobs: int | None = None,
     numeric_scaling: str = "standard",
+    save_model: bool | None = None,
 ) -> dict:
     """Run one (method, dataset, seed) cell and write its ``output_info.json``.
 
     Args:
-        method: ``"inn"``, ``"tabresnet"`` or a baseline name (:data:`inn.baselines.BASELINES`).
+        method: a registered method name (:func:`inn.methods.names`).
         dataset_id: OpenML id (or store key).
         seed: seeds the split and the method.
         params: method hyperparameters (the estimator's or baseline's own names).
@@ -192,6 +92,8 @@ def run(
         n_jobs: threads for baselines (default: all cores).
         numeric_scaling: ``"standard"`` or ``"quantile"`` scaling of numeric columns in the
             encoded input (quantile suits heavy-tailed columns, which INN would extrapolate).
+        save_model: save the fitted model in ``model/`` next to the result file (``None``: the
+            method's default, which is yes for INN and no for the others).
 
     Returns:
         The result record (also written to the results tree).
@@ -199,45 +101,32 @@ def run(
     params = dict(params or {})
     if not 0 < test_split_size < 1:
         raise ValueError(f"test_split_size must be in (0, 1), got {test_split_size}")
+    entry = methods.get(method)
     path = None if output_dir is None else result_path(output_dir, method, dataset_id, seed)
     if path is not None and path.exists() and not overwrite:
         log.info("%s exists; skipping (use overwrite to rerun)", path)
         record = read_result(path)
         record["skipped"] = True
         return record
-    all_methods = methods()
-    if method not in all_methods:
-        raise ValueError(f"unknown method {method!r}; choose from {', '.join(all_methods)}")
+    save = entry.model_class.saves_by_default if save_model is None else save_model
+    if save and not entry.model_class.can_save:
+        raise ValueError(f"{method} cannot save its fitted model (save_model)")
 
-    dataset = load_dataset(dataset_id, data_dir)
-    if mode is not None:
-        is_regression = dataset.task == "regression"
-        if (mode == "regression") != is_regression:
-            raise ValueError(
-                f"--mode {mode} does not fit dataset {dataset_id} ({dataset.name}), "
-                f"whose task is {dataset.task}"
-            )
-    splits = make_splits(dataset.y, dataset.task, seed=seed, test_size=test_split_size)
+    data = prepare_data(dataset_id, seed, method, test_split_size=test_split_size,
+                        numeric_scaling=numeric_scaling, data_dir=data_dir)  # fmt: skip
+    dataset, splits = data.dataset, data.splits
+    if mode is not None and (mode == "regression") != (dataset.task == "regression"):
+        raise ValueError(f"--mode {mode} does not fit dataset {dataset_id} ({dataset.name}), "
+                         f"whose task is {dataset.task}")  # fmt: skip
     n_jobs = n_jobs or os.cpu_count() or 1
 
-    data = prepare(dataset, splits, input_kind(method), numeric_scaling)
     start = time.perf_counter()
     model = fit_method(method, dataset.task, params, seed, data, device=device, n_jobs=n_jobs,
                        quiet=quiet)
     train_time = time.perf_counter() - start
-    if method in NETWORKS:
-        effective = {k: v for k, v in model.get_params().items() if k != "verbose"}
-        effective["device"] = str(model.device_)
-    else:
-        effective = dict(model.params_)
 
     start = time.perf_counter()
-    if dataset.task == "regression":
-        pred = model.predict(data.X["test"])
-        metrics = regression_metrics(data.y["test"], pred)
-    else:
-        proba = model.predict_proba(data.X["test"])
-        metrics = classification_metrics(data.y["test"], proba)
+    metrics = score(model, data.X["test"], data.y["test"], dataset.task)
     inference_time = time.perf_counter() - start
 
     record = {
@@ -248,47 +137,56 @@ def run(
         "dataset_source": dataset.source,
         "seed": seed,
         "task": dataset.task,
-        "hyperparameters": _jsonable(effective),
+        "hyperparameters": _jsonable(model.params_),
         "test_split_size": test_split_size,
         "numeric_scaling": numeric_scaling,
+        "protocol": {
+            "fitted_on": "training split",
+            "validation_size": VALIDATION_SIZE,  # share of the rows that are not test rows
+            "validation_used_for": model.validation_use,
+            "refit_on_train_and_validation": False,
+        },
         "n_train": int(len(splits.train)),
         "n_val": int(len(splits.val)),
         "n_test": int(len(splits.test)),
         "n_features": int(dataset.X.shape[1]),
         "n_input_columns": len(data.feature_map),
         "classes": data.classes,
-        "split_fingerprint": split_fingerprint(splits),
+        "split_fingerprint": splits.fingerprint(),
         "test_metrics": metrics,
+        "train_metrics": _try_score(model, data, "train"),
+        "val_metrics": _try_score(model, data, "val"),
         "train_time_s": train_time,
         "inference_time_s": inference_time,
         "device": _device_name(model),
         "versions": versions(),
-        "feature_importances": _importances(method, model, data),
+        "feature_importances": _importances(model, data),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        **model.record_extras(data.X["test"]),
     }
-    if method in NETWORKS:
-        record["epochs_run"] = len(model.history_)
-        record["best_epoch"] = model.best_epoch_
-    if method == "inn":
-        expl = model.explain(data.X["test"])
-        record["sparsity"] = model.sparsity(data.X["test"])
-        record["bias_share"] = expl.bias_share
     if path is not None:
+        if save:
+            write_dir_atomic(path.parent / MODEL_DIR, model.save)
+            record["model_dir"] = MODEL_DIR
         write_json_atomic(record, path)
         record["path"] = str(path)
     return record
 
 
-def _importances(method: str, model, data: PreparedData) -> dict[str, float] | None:
-    """Global importances by original feature name, normalised to sum 1 (None if none)."""
-    if method == "inn":
-        values = model.feature_importances_
-    elif method == "tabresnet":
+def _try_score(model, data: PreparedData, part: str) -> dict[str, float] | None:
+    """Metrics on a development split; ``None`` (logged) where one is undefined there."""
+    try:
+        return score(model, data.X[part], data.y[part], data.dataset.task)
+    except ValueError as err:  # e.g. a single class in a small validation split
+        log.warning("no %s metrics: %s", part, err)
         return None
-    else:
-        values = model.feature_importances()
-        if values is None:
-            return None
+
+
+def _importances(model, data: PreparedData) -> dict[str, float] | None:
+    """Global importances by original feature name, normalised to sum 1 (None if none)."""
+    values = model.feature_importances()
+    if values is None:
+        return None
     values = np.asarray(values, dtype=np.float64)
     if data.preprocessor is not None:
         values = data.preprocessor.aggregate(values)

@@ -3,28 +3,34 @@
 Whole epochs run on tensors that already live on the device: a batch is an index slice of a
 permutation drawn from a seeded generator, so there is no DataLoader and no per-row Python.
 
-Override points (in the spirit of skorch): :meth:`Trainer.get_loss` for the objective and
-:meth:`Trainer.train_step` for one optimisation step.
+Override points (in the spirit of skorch): :meth:`Trainer.get_loss` for the whole objective
+(task loss, L1 on the per-row weights, coalition consistency) and :meth:`Trainer.train_step` for
+one optimisation step.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from inn.modules import INN, NetOutput
+from inn.tasks import TASKS
 
-TASKS = ("binary", "multiclass", "regression")
+# The INN-only terms of the objective; a network without them (TabResNet) trains with them off.
+INN_TERMS = ("weight_norm", "consistency_weight", "consistency_rows")
 
 
 @dataclass
 class TrainingConfig:
-    """Settings of one training run (names as in the estimators and the CLI).
+    """Settings of one training run, taken from an estimator's parameters (same names).
+
+    It has no defaults of its own: :meth:`from_params` builds it from the estimator, where each
+    default is stated once.
 
     Args:
         nr_epochs: passes over the training rows.
@@ -42,18 +48,43 @@ class TrainingConfig:
         verbose: 0 silent, 1 a progress bar over epochs.
     """
 
-    nr_epochs: int = 100
-    batch_size: int = 256
-    learning_rate: float = 1e-3
-    weight_decay: float = 0.01
-    nr_restarts: int = 3
-    scheduler_t_mult: int = 2
-    augmentation_probability: float = 0.0
-    weight_norm: float = 0.0
-    consistency_weight: float = 0.0
-    consistency_rows: float = 0.25
-    patience: int = 20
-    verbose: int = 0
+    nr_epochs: int
+    batch_size: int
+    learning_rate: float
+    weight_decay: float
+    nr_restarts: int
+    scheduler_t_mult: int
+    augmentation_probability: float
+    weight_norm: float
+    consistency_weight: float
+    consistency_rows: float
+    patience: int
+    verbose: int
+
+    @classmethod
+    def from_params(cls, params: dict) -> TrainingConfig:
+        """The settings named in ``params`` (an estimator's ``get_params()``); the INN-only terms
+        (:data:`INN_TERMS`) are off (0) where ``params`` lack them."""
+        names = [f.name for f in fields(cls)]
+        missing = [n for n in names if n not in params and n not in INN_TERMS]
+        if missing:
+            raise ValueError(f"training settings missing: {missing}")
+        return cls(**{n: params.get(n, 0.0) for n in names})
+
+
+@dataclass
+class Coalitions:
+    """Outputs on a batch's masked copies (see :meth:`Trainer.forward`).
+
+    Attributes:
+        out: the module's output on the masked copies.
+        ref_logits: its logits at the reference row, ``(1, k)``.
+        mask: ``(m, d)``, 1 where a copy keeps the row's feature value.
+    """
+
+    out: NetOutput
+    ref_logits: torch.Tensor
+    mask: torch.Tensor
 
 
 def cycle_length(total_steps: int, nr_restarts: int, t_mult: int) -> int:
@@ -104,14 +135,20 @@ class Trainer:
         return (logits[:, 0] - y) ** 2
 
     def get_loss(
-        self, x: torch.Tensor, out: NetOutput, y: torch.Tensor, y_mix=None, lam: float = 1.0
+        self, x: torch.Tensor, out: NetOutput, y: torch.Tensor, y_mix=None, lam: float = 1.0,
+        coalitions: Coalitions | None = None,
     ) -> torch.Tensor:
-        """Task loss (mixed for augmented batches) plus the INN penalties."""
+        """The whole objective: task loss (mixed for augmented batches), the L1 penalty on the
+        per-row weights and, when ``coalitions`` are given, the consistency term."""
         loss = self.task_loss(out.logits, y).mean()
         if y_mix is not None:
             loss = lam * loss + (1.0 - lam) * self.task_loss(out.logits, y_mix).mean()
         if out.weights is not None and self.config.weight_norm > 0:
             loss = loss + self.config.weight_norm * out.weights.abs().mean()
+        if coalitions is not None:
+            loss = loss + self.config.consistency_weight * self.consistency_loss(
+                x, out, coalitions.out, coalitions.ref_logits, coalitions.mask
+            )
         return loss
 
     def consistency_loss(self, x, out: NetOutput, masked: NetOutput, ref_logits, mask):
@@ -160,8 +197,25 @@ class Trainer:
             return x, lam * y + (1.0 - lam) * y_mix, None, 1.0
         return x, y, y_mix, lam
 
+    def forward(self, x: torch.Tensor) -> tuple[NetOutput, Coalitions | None]:
+        """The module's output on the batch and, with the consistency term, on its coalitions.
+
+        One forward pass covers the batch, its masked copies and the reference row, so that
+        BatchNorm sees the same mixture in training as in its running statistics.
+        """
+        cfg = self.config
+        if not (cfg.consistency_weight > 0 and isinstance(self.module, INN) and x.shape[1] > 1):
+            return self.module(x), None
+        masked_x, mask = self._coalitions(x)
+        ref = self.module.reference.unsqueeze(0)
+        both = self.module(torch.cat([x, masked_x, ref]))
+        n, m = x.shape[0], masked_x.shape[0]
+        masked = NetOutput(*(t[n : n + m] for t in both))
+        return _slice(both, n), Coalitions(masked, both.logits[-1:], mask)
+
     def train_step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """One optimisation step on a batch; returns the (detached) loss."""
+        """One optimisation step on a batch (augment, forward, :meth:`get_loss`, backward, step);
+        returns the (detached) loss."""
         cfg = self.config
         y_mix, lam = None, 1.0
         if cfg.augmentation_probability > 0:
@@ -169,26 +223,8 @@ class Trainer:
                 cfg.augmentation_probability
             ):
                 x, y, y_mix, lam = self._augment(x, y)
-        use_consistency = (
-            cfg.consistency_weight > 0 and isinstance(self.module, INN) and x.shape[1] > 1
-        )
-        if use_consistency:
-            # One forward pass over the batch, its masked copies and the reference row, so that
-            # BatchNorm sees the same mixture in training as in its running statistics.
-            masked_x, mask = self._coalitions(x)
-            ref = self.module.reference.unsqueeze(0)
-            both = self.module(torch.cat([x, masked_x, ref]))
-            n, m = x.shape[0], masked_x.shape[0]
-            out = _slice(both, n)
-            masked = NetOutput(*(t[n : n + m] for t in both))
-            ref_logits = both.logits[-1:]
-        else:
-            out = self.module(x)
-        loss = self.get_loss(x, out, y, y_mix, lam)
-        if use_consistency:
-            loss = loss + cfg.consistency_weight * self.consistency_loss(
-                x, out, masked, ref_logits, mask
-            )
+        out, coalitions = self.forward(x)
+        loss = self.get_loss(x, out, y, y_mix, lam, coalitions)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()

@@ -39,15 +39,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from inn import methods as registry
+from inn.data.store import dataset_sort_key
 from inn.results import results_frame
-from plots.style import (
-    METHODS,
-    method_color,
-    method_label,
-    new_figure,
-    order_methods,
-    save_figure,
-)
+from plots.style import method_color, method_label, new_figure, order_methods, save_figure
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
@@ -63,19 +58,12 @@ REFERENCE = "inn"
 
 # ------------------------------------------------------------------------------------ loading
 def load_results(results_dir) -> pd.DataFrame:
-    """All result files as one frame (:func:`inn.results.results_frame`) plus a task group.
-
-    Adds ``group`` (``"classification"`` or ``"regression"``) and ``dataset`` (a display label
-    ``"name (id)"``).
-    """
+    """All result files as one frame (:func:`inn.results.results_frame`) plus a task group
+    ``group`` (``"classification"`` or ``"regression"``)."""
     frame = results_frame(results_dir)
     if frame.empty:
         return frame
     frame["group"] = np.where(frame["task"] == "regression", REGRESSION, CLASSIFICATION)
-    names = frame["dataset_name"].fillna("").astype(str)
-    frame["dataset"] = [
-        f"{n} ({i})" if n and n != i else str(i) for n, i in zip(names, frame["dataset_id"])
-    ]
     return frame
 
 
@@ -98,9 +86,7 @@ def metric_table(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 def _natural_key(col: pd.Series) -> pd.Series:
     """Sort numeric dataset ids numerically and other keys as text."""
-    if col.name != "dataset_id":
-        return col
-    return col.map(lambda v: (0, int(v), "") if str(v).isdigit() else (1, 0, str(v)))
+    return col.map(dataset_sort_key) if col.name == "dataset_id" else col
 
 
 def wide_means(table: pd.DataFrame) -> pd.DataFrame:
@@ -168,7 +154,7 @@ def coverage(frame: pd.DataFrame) -> Coverage:
     """
     methods = order_methods(frame["method"].unique())
     datasets = list(dict.fromkeys(frame.sort_values("dataset_id", key=_natural_key)["dataset"]))
-    cov = Coverage(methods, datasets, [m for m in METHODS if m not in methods])
+    cov = Coverage(methods, datasets, [m for m in registry.names() if m not in methods])
     for _, part in frame.groupby("group", sort=True):
         group_methods = order_methods(part["method"].unique())
         for dataset in [d for d in datasets if d in set(part["dataset"])]:
@@ -279,6 +265,19 @@ def difference_frame(means: pd.DataFrame, reference: str = REFERENCE) -> pd.Data
     return pd.DataFrame(rows, columns=["baseline", "dataset", "difference"])
 
 
+def _method_boxes(ax, methods: list[str], values: list, rng, *, size: float, linewidth: float):
+    """One box per method in its colour, with every value as a jittered point."""
+    box = ax.boxplot(values, widths=0.5, patch_artist=True, showfliers=False,
+                     medianprops={"color": "black"})
+    for patch, m in zip(box["boxes"], methods):
+        patch.set_facecolor(method_color(m))
+        patch.set_alpha(0.35)
+    for i, (m, vals) in enumerate(zip(methods, values), start=1):
+        x = i + rng.uniform(-0.12, 0.12, size=len(vals))
+        ax.scatter(x, vals, s=size, color=method_color(m), edgecolor="black",
+                   linewidth=linewidth, zorder=3)  # fmt: skip
+
+
 def differences_figure(diffs: pd.DataFrame, metric_name: str, reference: str = REFERENCE):
     """Box plot with the datasets as points: reference minus each baseline."""
     baselines = order_methods(diffs["baseline"].unique())
@@ -286,14 +285,7 @@ def differences_figure(diffs: pd.DataFrame, metric_name: str, reference: str = R
     ax = fig.subplots()
     rng = np.random.default_rng(0)
     values = [diffs.loc[diffs["baseline"] == b, "difference"].to_numpy() for b in baselines]
-    box = ax.boxplot(values, widths=0.5, patch_artist=True, showfliers=False,
-                     medianprops={"color": "black"})
-    for patch, b in zip(box["boxes"], baselines):
-        patch.set_facecolor(method_color(b))
-        patch.set_alpha(0.35)
-    for i, (b, vals) in enumerate(zip(baselines, values), start=1):
-        x = i + rng.uniform(-0.12, 0.12, size=len(vals))
-        ax.scatter(x, vals, color=method_color(b), edgecolor="black", linewidth=0.5, zorder=3)
+    _method_boxes(ax, baselines, values, rng, size=36, linewidth=0.5)
     ax.axhline(0.0, color="black", linewidth=0.8, linestyle="--")
     ax.set_xticks(range(1, len(baselines) + 1))
     ax.set_xticklabels(
@@ -322,15 +314,7 @@ def runtime_figure(frame: pd.DataFrame):
             frame.loc[frame["method"] == m, col].dropna().clip(lower=1e-4).to_numpy()
             for m in methods
         ]
-        box = ax.boxplot(values, widths=0.5, patch_artist=True, showfliers=False,
-                     medianprops={"color": "black"})
-        for patch, m in zip(box["boxes"], methods):
-            patch.set_facecolor(method_color(m))
-            patch.set_alpha(0.35)
-        for i, (m, vals) in enumerate(zip(methods, values), start=1):
-            x = i + rng.uniform(-0.12, 0.12, size=len(vals))
-            ax.scatter(x, vals, s=12, color=method_color(m), edgecolor="black", linewidth=0.3,
-                       zorder=3)  # fmt: skip
+        _method_boxes(ax, methods, values, rng, size=12, linewidth=0.3)
         ax.set_yscale("log")
         ax.set_xticks(range(1, len(methods) + 1))
         ax.set_xticklabels([method_label(m) for m in methods], rotation=35, ha="right")
@@ -484,16 +468,24 @@ def compare(results_dir, out_dir, *, pdf: bool = False, reference: str = REFEREN
     return ComparisonReport(text, files, tables, cov, cd_messages)
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m plots.comparison",
         description="Tables and figures comparing methods, from a results tree alone.",
     )
-    parser.add_argument("--results_dir", default="results", help="root of the results tree")
-    parser.add_argument("--out_dir", default="figures", help="where tables and figures go")
-    parser.add_argument("--pdf", action="store_true", help="also save every figure as PDF")
-    parser.add_argument("--reference", default=REFERENCE, help="method of the difference plot")
-    args = parser.parse_args(argv)
+    parser.add_argument("--results_dir", default="results",
+                        help="root of the results tree (default: results)")
+    parser.add_argument("--out_dir", default="figures",
+                        help="where tables and figures go (default: figures)")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also save every figure as PDF (default: PNG only)")
+    parser.add_argument("--reference", default=REFERENCE,
+                        help=f"method of the difference plot (default: {REFERENCE})")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
     if not Path(args.results_dir).is_dir():
         print(f"results directory {args.results_dir!r} not found", file=sys.stderr)
         return 1

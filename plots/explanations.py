@@ -1,36 +1,33 @@
-"""Figures of INN explanations: global importance, one row's contributions, importance against
-the baselines, and the sparsity/accuracy trade-off of ``weight_norm``.
+"""Figures of a fitted INN's explanations, drawn from what a run saved: no training here.
 
 Usage::
 
-    python -m plots.explanations --dataset_id 1510 --out_dir figures [--results_dir results]
-        [--seed 0] [--row 0] [--nr_epochs 100] [--params '{"hidden_size": 64}']
-        [--weight_norms 0 0.01 0.1 1] [--sweep_dir DIR] [--tradeoff_files F ...] [--pdf]
+    python -m plots.explanations --dataset_id 1510 --results_dir results --out_dir figures
+        [--seed 0] [--row 0] [--sweep_dir results/weight_norm_sweep] [--pdf]
 
-The CLI fits one INN with the experiment pipeline (load, split, prepare, fit on the training
-split with the validation split; the seed picks the split and the initialisation) and writes:
+Reads INN's run of ``--dataset_id`` and ``--seed`` under ``--results_dir``: its result file and the
+model saved next to it (``model/``; ``main_experiment.py`` saves INN's model by default), and the
+dataset, split and prepared exactly as in that run (:func:`inn.data.prepare_data` with the
+run's settings; the split fingerprint is checked). Writes:
 
-* ``importance_<id>.png``: global importance per original feature (mean |contribution| on the
-  test rows after summing the contributions of the one-hot columns of each feature).
+* ``importance_<id>.png``: INN's global importance per original feature as its result file
+  records it (mean |contribution| over the training rows, one-hot columns summed per feature).
 * ``row_<id>_<row>.png``: the contributions of one test row as a waterfall from the bias to the
   output (logit, or prediction for regression; for multiclass, contributions to the predicted
-  class minus the mean of the other classes).
+  class minus the mean of the other classes), with each feature's value and its reference value
+  (the training mean the contribution is measured from; categorical features have a mix of
+  categories as reference).
 * ``importance_vs_baselines_<id>.png``: INN's global importances beside those of CatBoost and
-  random forest, read from ``feature_importances`` of the result files under ``--results_dir``
-  (mean over seeds; INN's own result files are used when present, else the fitted model). Missing
-  baselines are named in the figure and printed.
-* ``tradeoff_<id>.png``: sparsity and test metric against ``weight_norm``. The results tree has
-  no place for a hyperparameter, so each ``weight_norm`` gets its own results tree:
-  ``--weight_norms`` runs ``inn.experiment.run`` into ``<sweep_dir>/weight_norm=<value>/`` (default
-  sweep_dir: ``<out_dir>/weight_norm_runs``; finished runs are reused); result files of other
-  sweeps can be given with ``--tradeoff_files`` (files or folders, searched recursively).
-  Without either, the figure is drawn from what ``sweep_dir`` already holds, or skipped.
+  random forest from their result files (mean over seeds). Missing baselines are named in the
+  figure and printed.
+* ``tradeoff_<id>.png``: sparsity and test metric against ``weight_norm`` from the results of
+  ``benchmarks/weight_norm_sweep.py`` under ``--sweep_dir`` (and ``--tradeoff_files``); skipped
+  with a message when fewer than two ``weight_norm`` values are there.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from inn.results import RESULT_FILE, read_result, result_path
+from inn.results import MODEL_DIR, RESULT_FILE, load_results, read_result, result_path
 from plots.style import (
     NEGATIVE_COLOR,
     NEUTRAL_COLOR,
@@ -50,17 +47,17 @@ from plots.style import (
 )
 
 COMPARED_BASELINES = ("catboost", "random_forest")
+SWEEP_DIR = "results/weight_norm_sweep"  # benchmarks/weight_norm_sweep.py writes here by default
 
 
-# ------------------------------------------------------------------------------------ fitting
+# ------------------------------------------------------------------------------------ loading
 @dataclass
-class FittedINN:
-    """An INN fitted by the experiment pipeline, with the data it saw."""
+class SavedRun:
+    """INN's run of one dataset and seed: its result record, saved model and prepared data."""
 
-    model: object  # INNClassifier or INNRegressor
-    dataset: object  # inn.data.Dataset
-    splits: object  # inn.data.Splits
-    data: object  # inn.experiment.PreparedData (encoded input)
+    record: dict
+    model: object  # INNClassifier or INNRegressor, loaded with inn.load
+    data: object  # inn.data.PreparedData, as the run prepared it
 
     @property
     def preprocessor(self):
@@ -76,34 +73,38 @@ class FittedINN:
 
     def raw_test_row(self, row: int) -> pd.Series:
         """The original (unencoded) feature values of test row ``row``."""
-        return self.dataset.X.iloc[self.splits.test[row]]
+        return self.data.dataset.X.iloc[self.data.splits.test[row]]
 
-    def model_importances(self) -> dict[str, float]:
-        """Training-row importances per original feature, as the result files store them."""
-        values = self.preprocessor.aggregate(np.asarray(self.model.feature_importances_))
-        total = values.sum()
-        values = values / total if total > 0 else values
-        return dict(zip(map(str, self.preprocessor.original_features_), values.tolist()))
+    def reference_values(self) -> pd.Series:
+        """The reference point in original units, for the numeric features."""
+        return self.preprocessor.numeric_values(self.model.reference()).iloc[0]
 
 
-def fit_inn(
-    dataset_id,
-    seed: int = 0,
-    params: dict | None = None,
-    *,
-    data_dir=None,
-    device: str = "cpu",
-    test_split_size: float = 0.2,
-) -> FittedINN:
-    """Fit one INN on ``dataset_id`` exactly as :func:`inn.experiment.run` would."""
-    from inn.experiment import load_dataset, make_splits, network_estimator, prepare
+def load_run(results_dir, dataset_id, seed: int = 0, data_dir=None) -> SavedRun:
+    """Read INN's result and saved model for ``dataset_id`` and ``seed``, and its data.
 
-    dataset = load_dataset(dataset_id, data_dir)
-    splits = make_splits(dataset.y, dataset.task, seed=seed, test_size=test_split_size)
-    data = prepare(dataset, splits, "encoded")
-    model = network_estimator("inn", dataset.task, dict(params or {}), seed, device, quiet=True)
-    model.fit(data.X["train"], data.y["train"], X_val=data.X["val"], y_val=data.y["val"])
-    return FittedINN(model, dataset, splits, data)
+    Raises FileNotFoundError (naming the command that makes them) when either is missing, and
+    ValueError when the dataset no longer splits as it did in the run.
+    """
+    import inn
+    from inn.data import prepare_data
+
+    path = result_path(results_dir, "inn", dataset_id, seed)
+    make = (f"python main_experiment.py --dataset_id {dataset_id} --seed {seed} "
+            f"--output_dir {results_dir}")  # fmt: skip
+    if not path.is_file():
+        raise FileNotFoundError(f"no INN result at {path}; make it with: {make}")
+    model_dir = path.parent / MODEL_DIR
+    if not model_dir.is_dir():
+        raise FileNotFoundError(f"no saved model at {model_dir} (the run had --no-save_model); "
+                                f"make it with: {make} --overwrite")
+    record = read_result(path)
+    data = prepare_data(record["dataset_id"], seed, "inn", data_dir=data_dir,
+                        test_split_size=record["test_split_size"],
+                        numeric_scaling=record.get("numeric_scaling", "standard"))
+    if data.splits.fingerprint() != record["split_fingerprint"]:
+        raise ValueError(f"dataset {dataset_id} no longer splits as in the run of {path}")
+    return SavedRun(record, inn.load(model_dir, device="cpu"), data)
 
 
 # ------------------------------------------------------------------------------------ figures
@@ -151,6 +152,7 @@ def row_figure(
     *,
     top: int = 12,
     feature_values: pd.Series | None = None,
+    reference_values: pd.Series | None = None,
     output_label: str = "logit",
     title: str | None = None,
 ):
@@ -161,6 +163,8 @@ def row_figure(
         row: row index into ``expl``.
         top: number of features shown; the rest are summed into one bar.
         feature_values: raw values per feature name, shown next to the names.
+        reference_values: the reference point per feature name (numeric features), shown after
+            the values; a feature without one (categorical) is marked as having a mix.
         output_label: what the output is (``"logit"``, ``"prediction"``).
     """
     contrib, bias, output, cls = row_contributions(expl, row)
@@ -171,9 +175,10 @@ def row_figure(
     for j in shown:
         label = str(names[j])
         if feature_values is not None and names[j] in feature_values.index:
-            value = feature_values[names[j]]
-            text = f"{value:.4g}" if isinstance(value, (float, np.floating)) else str(value)
-            label = f"{label} = {text}"
+            label = f"{label} = {_text(feature_values[names[j]])}"
+        if reference_values is not None:
+            ref = reference_values.get(names[j])
+            label += " (ref. category mix)" if ref is None else f" (ref. {_text(ref)})"
         labels.append(label)
     values = [float(contrib[j]) for j in shown]
     if len(order) > top:
@@ -213,10 +218,13 @@ def row_figure(
     return fig
 
 
+def _text(value) -> str:
+    return f"{value:.4g}" if isinstance(value, (float, np.floating)) else str(value)
+
+
 def load_importances(results_dir, method: str, dataset_id) -> dict[str, float] | None:
     """Mean ``feature_importances`` over the seeds of ``method`` on ``dataset_id`` (or None)."""
-    folder = result_path(results_dir, method, dataset_id, 0).parent.parent
-    records = [read_result(p) for p in sorted(folder.glob(f"*/{RESULT_FILE}"))]
+    records = load_results(results_dir, method, dataset_id)
     found = [r["feature_importances"] for r in records if r.get("feature_importances")]
     if not found:
         return None
@@ -254,33 +262,6 @@ def importance_comparison_figure(
 
 
 # ------------------------------------------------------------------------------------ trade-off
-def weight_norm_sweep(
-    dataset_id,
-    weight_norms,
-    sweep_dir,
-    *,
-    seeds=(0,),
-    params: dict | None = None,
-    data_dir=None,
-    device: str = "cpu",
-) -> list[Path]:
-    """Run INN once per (weight_norm, seed), each into ``<sweep_dir>/weight_norm=<value>/``.
-
-    Existing result files are reused (``inn.experiment.run`` skips them). Returns the paths of
-    the result files.
-    """
-    from inn.experiment import run
-
-    paths = []
-    for wn in weight_norms:
-        tree = Path(sweep_dir) / f"weight_norm={float(wn):g}"
-        for seed in seeds:
-            run("inn", dataset_id, seed, {**(params or {}), "weight_norm": float(wn)},
-                output_dir=tree, data_dir=data_dir, device=device, quiet=True)  # fmt: skip
-            paths.append(result_path(tree, "inn", dataset_id, seed))
-    return paths
-
-
 def tradeoff_frame(sources, dataset_id=None) -> pd.DataFrame:
     """weight_norm, sparsity and test metric of INN result files.
 
@@ -291,7 +272,7 @@ def tradeoff_frame(sources, dataset_id=None) -> pd.DataFrame:
     paths: list[Path] = []
     for src in sources:
         src = Path(src)
-        paths += sorted(src.rglob(RESULT_FILE)) if src.is_dir() else [src]
+        paths += sorted(src.rglob(RESULT_FILE)) if src.is_dir() else [src]  # any depth
     rows = []
     for path in dict.fromkeys(paths):
         rec = read_result(path)
@@ -353,78 +334,71 @@ def tradeoff_figure(frame: pd.DataFrame, title: str):
     return fig
 
 
+
+
 # ------------------------------------------------------------------------------------ driver
 def explanation_figures(
     dataset_id,
     out_dir,
     *,
-    results_dir=None,
+    results_dir="results",
     seed: int = 0,
     row: int = 0,
-    params: dict | None = None,
-    weight_norms=None,
-    sweep_dir=None,
+    sweep_dir=SWEEP_DIR,
     tradeoff_files=None,
     data_dir=None,
-    device: str = "cpu",
     pdf: bool = False,
-    fitted: FittedINN | None = None,
 ) -> tuple[list[Path], list[str]]:
-    """Fit an INN (unless ``fitted`` is given) and write all explanation figures.
+    """Write all explanation figures of INN's saved run (:func:`load_run`).
 
     Returns the written files and the messages (also printed) about what was missing.
     """
     out_dir = Path(out_dir)
     files: list[Path] = []
     notes: list[str] = []
-    fitted = fitted or fit_inn(dataset_id, seed, params, data_dir=data_dir, device=device)
-    ds = fitted.dataset
+    saved = load_run(results_dir, dataset_id, seed, data_dir)
+    ds = saved.data.dataset
     label = f"{ds.name} ({ds.dataset_id})"
-    expl = fitted.explain_test()
+    n_train = saved.record["n_train"]
 
     files += save_figure(
-        importance_figure(expl.importance(),
+        importance_figure(saved.record["feature_importances"],
                           f"INN global importance on {label}\n(mean |contribution| over "
-                          f"{len(fitted.splits.test)} test rows, per original feature)"),
+                          f"{n_train} training rows, per original feature)"),
         out_dir / f"importance_{dataset_id}", pdf=pdf,
     )  # fmt: skip
 
-    row = min(max(row, 0), len(fitted.splits.test) - 1)
-    regression = fitted.model.task_ == "regression"
+    expl = saved.explain_test()
+    row = min(max(row, 0), len(saved.data.splits.test) - 1)
+    regression = saved.model.task_ == "regression"
     output_label = "prediction" if regression else "logit"
     title = f"INN explanation of test row {row} of {label}"
     if not regression:
-        proba = fitted.model.predict_proba(fitted.data.X["test"][row : row + 1])[0]
-        classes = fitted.data.classes
+        proba = saved.model.predict_proba(saved.data.X["test"][row : row + 1])[0]
+        classes = saved.data.classes
         k = int(np.argmax(proba))
         title += f"\npredicted {classes[k]!s} with p = {proba[k]:.3f}"
-        if fitted.model.task_ == "binary":
+        if saved.model.task_ == "binary":
             title += f" (logit of class {classes[1]!s})"
     files += save_figure(
-        row_figure(expl, row, feature_values=fitted.raw_test_row(row),
-                   output_label=output_label, title=title),
+        row_figure(expl, row, feature_values=saved.raw_test_row(row),
+                   reference_values=saved.reference_values(), output_label=output_label,
+                   title=title),
         out_dir / f"row_{dataset_id}_{row}", pdf=pdf,
     )  # fmt: skip
 
-    importances: dict[str, dict[str, float]] = {}
-    inn_source = "the fitted model (training rows)"
-    if results_dir is not None:
-        stored = load_importances(results_dir, "inn", dataset_id)
-        if stored:
-            importances["inn"] = stored
-            inn_source = f"result files under {results_dir}"
-    importances.setdefault("inn", fitted.model_importances())
+    importances = {"inn": load_importances(results_dir, "inn", dataset_id)}
     missing = []
     for method in COMPARED_BASELINES:
-        found = None if results_dir is None else load_importances(results_dir, method, dataset_id)
+        found = load_importances(results_dir, method, dataset_id)
         if found:
             importances[method] = found
         else:
             missing.append(method)
-    note = f"INN from {inn_source}"
+    note = f"from the result files under {results_dir} (mean over seeds)"
     if missing:
-        where = "no --results_dir given" if results_dir is None else f"none under {results_dir}"
-        msg = f"missing importances of {', '.join(missing)} on {dataset_id} ({where})"
+        msg = f"missing importances of {', '.join(missing)} on {dataset_id} (none under " \
+              f"{results_dir})"
         notes.append(msg)
         note += f"; {msg}"
     files += save_figure(
@@ -432,13 +406,9 @@ def explanation_figures(
         out_dir / f"importance_vs_baselines_{dataset_id}", pdf=pdf,
     )  # fmt: skip
 
-    sweep_dir = Path(sweep_dir) if sweep_dir is not None else out_dir / "weight_norm_runs"
-    if weight_norms:
-        weight_norm_sweep(dataset_id, weight_norms, sweep_dir, seeds=(seed,), params=params,
-                          data_dir=data_dir, device=device)  # fmt: skip
-    sources = list(tradeoff_files or [])
-    if sweep_dir.is_dir():
-        sources.append(sweep_dir)
+    sources = [Path(p) for p in tradeoff_files or []]
+    if sweep_dir is not None and Path(sweep_dir).is_dir():
+        sources.append(Path(sweep_dir))
     trade = tradeoff_frame(sources, dataset_id)
     if trade["weight_norm"].nunique() >= 2:
         files += save_figure(
@@ -448,46 +418,54 @@ def explanation_figures(
     else:
         notes.append(
             f"trade-off figure skipped: INN results with at least 2 weight_norm values on "
-            f"{dataset_id} are needed, found {trade['weight_norm'].nunique()} "
-            "(use --weight_norms or --tradeoff_files)"
+            f"{dataset_id} are needed, found {trade['weight_norm'].nunique()} under "
+            f"{[str(p) for p in sources]} (make them with benchmarks/weight_norm_sweep.py)"
         )
     for msg in notes:
         print(msg)
     return files, notes
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m plots.explanations",
-        description="Fit one INN and draw its explanations (see the module docstring).",
+        description="Draw INN's explanations from a run's saved model (see the module docstring).",
     )
-    parser.add_argument("--dataset_id", required=True)
-    parser.add_argument("--out_dir", default="figures")
-    parser.add_argument("--results_dir", default=None,
-                        help="results tree with catboost/random_forest importances")  # fmt: skip
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--row", type=int, default=0, help="test row of the row explanation")
-    parser.add_argument("--nr_epochs", type=int, default=None)
-    parser.add_argument("--params", default="{}", help="INN hyperparameters as JSON")
-    parser.add_argument("--weight_norms", type=float, nargs="*", default=None,
-                        help="run INN with each weight_norm for the trade-off figure")  # fmt: skip
-    parser.add_argument("--sweep_dir", default=None,
-                        help="root of the per-weight_norm results trees")  # fmt: skip
+    parser.add_argument("--dataset_id", required=True,
+                        help="OpenML id or store key of INN's run (required)")
+    parser.add_argument("--results_dir", default="results",
+                        help="results tree with INN's run and saved model, and the CatBoost and "
+                             "random forest results (default: results)")
+    parser.add_argument("--out_dir", default="figures",
+                        help="where the figures go (default: figures)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of INN's run (default: 0)")
+    parser.add_argument("--row", type=int, default=0,
+                        help="test row of the row explanation (default: 0)")
+    parser.add_argument("--sweep_dir", default=SWEEP_DIR,
+                        help="results of benchmarks/weight_norm_sweep.py for the trade-off "
+                             f"figure (default: {SWEEP_DIR})")
     parser.add_argument("--tradeoff_files", nargs="*", default=None,
-                        help="INN result files (or folders) of other weight_norm runs")  # fmt: skip
-    parser.add_argument("--data_dir", default=None)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--pdf", action="store_true")
-    args = parser.parse_args(argv)
-    params = json.loads(args.params)
-    if args.nr_epochs is not None:
-        params["nr_epochs"] = args.nr_epochs
-    files, _ = explanation_figures(
-        args.dataset_id, args.out_dir, results_dir=args.results_dir, seed=args.seed,
-        row=args.row, params=params, weight_norms=args.weight_norms, sweep_dir=args.sweep_dir,
-        tradeoff_files=args.tradeoff_files, data_dir=args.data_dir, device=args.device,
-        pdf=args.pdf,
-    )  # fmt: skip
+                        help="more INN result files (or folders) of other weight_norm runs "
+                             "(default: none)")
+    parser.add_argument("--data_dir", default=None,
+                        help="dataset store folder (default: $INN_DATA_DIR, else "
+                             "../shared/datasets next to the repository)")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also save every figure as PDF (default: PNG only)")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        files, _ = explanation_figures(
+            args.dataset_id, args.out_dir, results_dir=args.results_dir, seed=args.seed,
+            row=args.row, sweep_dir=args.sweep_dir, tradeoff_files=args.tradeoff_files,
+            data_dir=args.data_dir, pdf=args.pdf,
+        )  # fmt: skip
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     for path in files:
         print(f"wrote {path}")
     return 0

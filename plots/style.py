@@ -1,4 +1,5 @@
-"""Shared look of every figure: one colour and one display name per method, and saving.
+"""Shared look of every figure: the colour and display name of each method (from the registry,
+:mod:`inn.methods`), and saving.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot state), so the
 plotting code runs headless without choosing a backend and never leaves figures open.
@@ -11,62 +12,31 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-# Canonical order of the methods in tables and figures: INN first, then its black-box twin,
-# then the baselines.
-METHODS = (
-    "inn",
-    "tabresnet",
-    "catboost",
-    "random_forest",
-    "tabnet",
-    "ebm",
-    "logistic_regression",
-    "decision_tree",
-)
+from inn import methods
 
-METHOD_COLORS = {
-    "inn": "#d62728",  # red: the method of the paper stands out
-    "tabresnet": "#ff7f0e",
-    "catboost": "#1f77b4",
-    "random_forest": "#2ca02c",
-    "tabnet": "#9467bd",
-    "ebm": "#8c564b",
-    "logistic_regression": "#e377c2",
-    "decision_tree": "#7f7f7f",
-}
-
-METHOD_LABELS = {
-    "inn": "INN",
-    "tabresnet": "TabResNet",
-    "catboost": "CatBoost",
-    "random_forest": "Random forest",
-    "tabnet": "TabNet",
-    "ebm": "EBM",
-    "logistic_regression": "Logistic regression",
-    "decision_tree": "Decision tree",
-}
-
-UNKNOWN_COLOR = "#17becf"
+UNKNOWN_COLOR = "#17becf"  # a method that is not registered (e.g. a result of an old run)
 POSITIVE_COLOR = "#d62728"  # contributions that raise the output
 NEGATIVE_COLOR = "#1f77b4"  # contributions that lower it
 NEUTRAL_COLOR = "#7f7f7f"
 
 
 def method_color(method: str) -> str:
-    """The colour of ``method`` (a fixed fallback colour for unknown names)."""
-    return METHOD_COLORS.get(method, UNKNOWN_COLOR)
+    """The colour of ``method`` from the registry (a fixed fallback colour for unknown names)."""
+    entry = methods.REGISTRY.get(method)
+    return UNKNOWN_COLOR if entry is None else entry.color
 
 
 def method_label(method: str) -> str:
-    """The display name of ``method`` (the name itself when unknown)."""
-    return METHOD_LABELS.get(method, method)
+    """The display name of ``method`` from the registry (the name itself when unknown)."""
+    entry = methods.REGISTRY.get(method)
+    return method if entry is None else entry.label
 
 
-def order_methods(methods: Iterable[str]) -> list[str]:
-    """Sort method names in the canonical order; unknown names follow, alphabetically."""
-    methods = set(methods)
-    known = [m for m in METHODS if m in methods]
-    return known + sorted(methods - set(METHODS))
+def order_methods(names: Iterable[str]) -> list[str]:
+    """Sort method names in the registry's order; unknown names follow, alphabetically."""
+    names = set(names)
+    known = [m for m in methods.names() if m in names]
+    return known + sorted(names - set(known))
 
 
 def new_figure(width: float = 7.0, height: float = 4.5, layout: str | None = None) -> Figure:

@@ -1,27 +1,30 @@
 """Figure: agreement with the ground truth per explainer and synthetic benchmark.
 
-Reads ``<results>/xai/<benchmark>/<seed>/output_info.json`` and draws grouped bars of the mean
-per-row correlation with the true attributions (``--metric``, default ``gt_corr_ref``: baseline
-Shapley values at the training mean; ``gt_corr``: centred truth), mean ± std over seeds, one
-group per synthetic benchmark and one bar per explainer.
+Reads the interpretability benchmark's records (``<results_dir>/xai/<benchmark>/<seed>/``,
+written by ``xai_experiment.py``) and draws grouped bars of the mean per-row correlation with the
+true attributions (``--metric``, default ``gt_corr_ref``: baseline Shapley values at the training
+mean; ``gt_corr``: centred truth), mean ± std over seeds, one group per synthetic benchmark and
+one bar per explainer, to ``<out_dir>/xai_<metric>.png``.
 
-    python plots/xai.py --results results --output figures/xai_gt_corr.png
+    python -m plots.xai --results_dir results --out_dir figures
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from inn.evaluation.tables import load_main
+from plots.style import new_figure, save_figure
 
-def collect(results: Path, metric: str):
+
+def collect(results_dir, metric: str) -> dict[str, dict[str, list[float]]]:
+    """benchmark -> explainer -> the metric's values over seeds (synthetic benchmarks only)."""
     data: dict[str, dict[str, list[float]]] = {}
-    for path in sorted((results / "xai").glob("*/*/output_info.json")):
-        rec = json.loads(path.read_text())
+    for rec in load_main(results_dir):
         if rec.get("kind") != "synthetic":
             continue
         for name, entry in rec["explainers"].items():
@@ -31,25 +34,12 @@ def collect(results: Path, metric: str):
     return data
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--results", default="results")
-    p.add_argument("--output", default="figures/xai_gt_corr.png")
-    p.add_argument("--metric", default="gt_corr_ref")
-    args = p.parse_args(argv)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    data = collect(Path(args.results), args.metric)
-    if not data:
-        print(f"no synthetic results under {args.results}/xai", file=sys.stderr)
-        return 1
+def figure(data: dict, metric: str):
     benches = sorted(data)
     expls = list(dict.fromkeys(e for b in benches for e in data[b]))
     width = 0.8 / len(expls)
-    fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(benches)), 4))
+    fig = new_figure(max(6, 1.4 * len(benches)), 4, layout="constrained")
+    ax = fig.subplots()
     for j, e in enumerate(expls):
         means = [np.mean(data[b].get(e, [np.nan])) for b in benches]
         stds = [np.std(data[b][e]) if len(data[b].get(e, [])) > 1 else 0 for b in benches]
@@ -57,15 +47,34 @@ def main(argv=None) -> int:
         ax.bar(x, means, width, yerr=stds, label=e, capsize=2)
     ax.set_xticks(np.arange(len(benches)))
     ax.set_xticklabels(benches, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel(f"{args.metric} (mean per-row Pearson)")
+    ax.set_ylabel(f"{metric} (mean per-row Pearson)")
     ax.axhline(0, color="black", linewidth=0.5)
     ax.set_ylim(-0.2, 1.05)
     ax.legend(fontsize=7, ncol=3, loc="lower left")
-    fig.tight_layout()
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=150)
-    print(f"wrote {out}")
+    return fig
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m plots.xai", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--results_dir", default="results",
+                   help="root of the results tree (default: results)")
+    p.add_argument("--out_dir", default="figures", help="where the figure goes (default: figures)")
+    p.add_argument("--metric", default="gt_corr_ref",
+                   help="ground-truth metric: gt_corr_ref or gt_corr (default: gt_corr_ref)")
+    p.add_argument("--pdf", action="store_true", help="also save as PDF (default: PNG only)")
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    data = collect(args.results_dir, args.metric)
+    if not data:
+        print(f"no synthetic results under {args.results_dir}/xai", file=sys.stderr)
+        return 1
+    for path in save_figure(figure(data, args.metric), Path(args.out_dir) / f"xai_{args.metric}",
+                            pdf=args.pdf):
+        print(f"wrote {path}")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Fast tests for inn.baselines on small synthetic data (real datasets are tested elsewhere)."""
+"""Fast tests for the baselines (inn.baselines, built through the registry inn.methods) on small
+synthetic data (real datasets are tested elsewhere)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 from sklearn.datasets import make_classification, make_regression
 from sklearn.metrics import r2_score, roc_auc_score
 
-from inn.baselines import BASELINES, INPUT_KIND, make_baseline, tabnet_batch_sizes
+from inn import methods
+from inn.baselines.tabnet import tabnet_batch_sizes
 
 N_TRAIN, N_VAL, N_TEST = 240, 80, 120
 CATS = ["c_signal", "c_noise"]
@@ -25,6 +27,11 @@ FAST_PARAMS = {
     "logistic_regression": None,
     "decision_tree": None,
 }
+BASELINES = tuple(FAST_PARAMS)
+
+
+def make_baseline(name, **kwargs):
+    return methods.get(name).build(**kwargs)
 
 
 def _make_data(task: str, seed: int = 0):
@@ -78,7 +85,7 @@ def _fit(name: str, task: str, params=None, seed: int = 0):
     model = make_baseline(name, task=task, seed=seed, n_jobs=1,
                           params=FAST_PARAMS[name] if params is None else params)
     kind = model.input_kind
-    assert kind == INPUT_KIND[name]
+    assert kind == methods.get(name).input_kind
     (xtr, xva, xte), (ytr, yva, yte) = d[kind], d["y"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -138,8 +145,8 @@ def test_unknown_name_raises():
 
 
 def test_registry_consistent():
-    assert set(INPUT_KIND) == set(BASELINES)
-    assert set(INPUT_KIND.values()) <= {"raw", "encoded"}
+    assert set(BASELINES) <= set(methods.names())
+    assert {methods.get(m).input_kind for m in methods.names()} <= {"raw", "encoded"}
 
 
 def test_params_override_and_record():

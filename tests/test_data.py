@@ -25,7 +25,7 @@ from inn.data import (
     raw_frame,
     resolve_data_dir,
 )
-from inn.data.loading import build_dataset
+from inn.data.dataset import build_dataset
 
 STORE = resolve_data_dir()
 STORE_KEYS = [31, 54, 40701, 1489, 1590, "hitters", "credit_data"]

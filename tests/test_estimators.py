@@ -234,3 +234,47 @@ def test_thread_count_is_not_forced():
     before = torch.get_num_threads()
     inn.INNClassifier(**{**FAST, "nr_epochs": 1}).fit(np.eye(4), [0, 1, 0, 1])
     assert torch.get_num_threads() == before
+
+
+def test_get_loss_is_the_whole_objective():
+    """A Trainer subclass that overrides get_loss replaces every term, the consistency term
+    included: an objective without gradient leaves the weights where they started."""
+    from inn.modules import INN
+    from inn.training import Trainer, TrainingConfig
+
+    calls = []
+
+    class Flat(Trainer):
+        def get_loss(self, x, out, y, y_mix=None, lam=1.0, coalitions=None):
+            calls.append(coalitions is not None)
+            return (out.logits * 0.0).sum()
+
+    torch.manual_seed(0)
+    module = INN(n_features=4, n_outputs=1, hidden_size=8, nr_blocks=1, dropout=0.0)
+    start = {k: v.clone() for k, v in module.named_parameters()}
+    params = {**inn.INNClassifier(nr_epochs=2, weight_decay=0.0, consistency_weight=1.0,
+                                  weight_norm=0.5).get_params()}
+    X = torch.randn(64, 4)
+    y = (X[:, 0] > 0).float()
+    Flat(module, task="binary", config=TrainingConfig.from_params(params), device="cpu",
+         seed=0).fit(X, y)
+    assert calls and all(calls)  # the coalitions reach get_loss
+    for name, value in module.named_parameters():
+        torch.testing.assert_close(value, start[name], rtol=0, atol=0)
+    # the default objective does move them
+    Trainer(module, task="binary", config=TrainingConfig.from_params(params), device="cpu",
+            seed=0).fit(X, y)
+    assert any(not torch.equal(v, start[k]) for k, v in module.named_parameters())
+
+
+def test_training_config_has_no_defaults_of_its_own():
+    from dataclasses import MISSING, fields
+
+    from inn.training import TrainingConfig
+
+    assert all(f.default is MISSING for f in fields(TrainingConfig))
+    config = TrainingConfig.from_params(inn.TabResNetClassifier().get_params())
+    assert config.weight_norm == config.consistency_weight == 0.0  # TabResNet has neither term
+    inn_config = TrainingConfig.from_params(inn.INNClassifier().get_params())
+    assert inn_config.weight_norm == inn.INNClassifier().weight_norm
+    assert inn_config.consistency_weight == inn.INNClassifier().consistency_weight

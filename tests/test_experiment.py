@@ -138,3 +138,87 @@ def test_default_run_uses_embedded_dataset(tmp_path):
     rec = json.loads(result_path(tmp_path / "out", "inn", 1510, 0).read_text())
     assert rec["dataset_source"] == "sklearn"
     assert rec["n_train"] + rec["n_val"] + rec["n_test"] == 569
+
+
+# ------------------------------------------------------------------------------------ flags
+def test_network_flags_come_from_the_estimators():
+    import main_experiment
+    from inn import cli
+    from inn.estimators import INNClassifier, TabResNetClassifier
+
+    parser = main_experiment.build_parser()
+    text = " ".join(parser.format_help().split())
+    for name, value in INNClassifier().get_params().items():
+        if name not in cli.RUN_MANAGED:
+            assert f"--{name}" in text
+            assert f"(default: {value}" in text, name
+    assert "(default: 0.1; inn only)" in text  # weight_norm
+    # flags not given are not passed: the estimator's defaults apply
+    args = parser.parse_args([])
+    assert cli.network_params(parser, args, "inn", main_experiment.estimators()) == {}
+    args = parser.parse_args(["--nr_epochs", "3", "--bias", "row"])
+    assert cli.network_params(parser, args, "inn", main_experiment.estimators()) == {
+        "nr_epochs": 3, "bias": "row"}
+    assert set(TabResNetClassifier().get_params()) < set(INNClassifier().get_params())
+
+
+def test_flags_checked_against_the_estimators(monkeypatch):
+    import main_experiment
+    from inn import cli
+
+    monkeypatch.delitem(cli.NETWORK_ARGUMENTS, "patience")
+    with pytest.raises(RuntimeError, match="patience"):
+        main_experiment.build_parser()
+
+
+@pytest.mark.parametrize("flag", [["--weight_norm", "0.2"], ["--bias", "row"]])
+def test_inn_only_flag_with_tabresnet_is_an_error(tmp_path, flag):
+    res = _run("main_experiment.py", "--no-interpretable", *flag, "--output_dir", str(tmp_path),
+               timeout=60)
+    assert res.returncode == 2
+    assert f"{flag[0]} is not a setting of tabresnet" in res.stderr
+    assert not list(tmp_path.rglob(RESULT_FILE))
+
+
+def _parsers():
+    """Every script's argument parser."""
+    import importlib.util
+
+    import baseline_experiment
+    import main_experiment
+    import run_benchmark
+    import xai_experiment
+    from plots import comparison, explanations
+    from plots import xai as xai_plot
+
+    parsers = {m.__name__: m.build_parser() for m in (
+        main_experiment, baseline_experiment, run_benchmark, xai_experiment, comparison,
+        explanations, xai_plot)}  # fmt: skip
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        for path in sorted((ROOT / "benchmarks").glob("*.py")):
+            spec = importlib.util.spec_from_file_location(f"bench_{path.stem}", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            if hasattr(module, "build_parser"):
+                parsers[path.name] = module.build_parser()
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    return parsers
+
+
+def test_every_flag_says_what_it_does_and_its_default():
+    parsers = _parsers()
+    assert {"train_throughput.py", "weight_norm_sweep.py", "store_ablation.py"} <= set(parsers)
+    names: dict[str, set] = {}
+    for script, parser in parsers.items():
+        for action in parser._actions:
+            if action.dest == "help":
+                continue
+            flag = action.option_strings[-1] if action.option_strings else action.dest
+            said = "required" if action.required else "default"
+            assert action.help and said in action.help, f"{script} {flag}"
+            names.setdefault(action.dest, set()).add(script)
+    # one name per concept across scripts
+    for old in ("epochs", "workers", "results", "output"):
+        assert old not in names, (old, names.get(old))

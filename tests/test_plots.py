@@ -76,10 +76,11 @@ def _nonempty(path: Path) -> None:
 
 # ------------------------------------------------------------------------------------ style
 def test_style_has_a_distinct_colour_per_method():
-    from inn.experiment import methods
+    from inn import methods
 
-    assert set(methods()) <= set(style.METHOD_COLORS) == set(style.METHODS)
-    assert len(set(style.METHOD_COLORS.values())) == len(style.METHOD_COLORS)
+    colors = [style.method_color(m) for m in methods.names()]
+    assert style.UNKNOWN_COLOR not in colors
+    assert len(set(colors)) == len(colors)
     assert style.method_color("unknown") == style.UNKNOWN_COLOR
     assert style.order_methods(["zzz", "decision_tree", "inn"]) == ["inn", "decision_tree", "zzz"]
 
@@ -185,24 +186,50 @@ def test_row_contributions_add_up_multiclass():
     assert math.isclose(c.sum() + b, out, rel_tol=1e-9, abs_tol=1e-12)
 
 
+def _weight_norm_sweep():
+    """benchmarks/weight_norm_sweep.py (a script, not a package module)."""
+    import importlib.util
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        spec = importlib.util.spec_from_file_location("weight_norm_sweep",
+                                                      ROOT / "benchmarks/weight_norm_sweep.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    return module
+
+
 def test_explanation_figures(tree, tmp_path):
-    fitted = explanations.fit_inn(1510, seed=0, params=NET)
-    expl = fitted.explain_test()
-    assert expl.feature_names == list(fitted.preprocessor.original_features_)
+    saved = explanations.load_run(tree, 1510, seed=0)
+    expl = saved.explain_test()
+    assert expl.feature_names == list(saved.preprocessor.original_features_)
     np.testing.assert_allclose(expl.contributions.sum(axis=1) + expl.bias, expl.output,
                                rtol=1e-5, atol=1e-5)  # fmt: skip
+    # the figure draws the result file's importances, which are the saved model's on the
+    # training rows (not the test rows)
+    train = saved.model.explain(saved.data.X["train"]).aggregate(saved.preprocessor.feature_map_)
+    recorded = saved.record["feature_importances"]
+    assert train.importance() == pytest.approx(recorded, rel=1e-5)
+    # the reference is the training mean, in original units
+    X_train = saved.data.dataset.X.iloc[saved.data.splits.train]
+    assert saved.reference_values()["mean radius"] == pytest.approx(
+        X_train["mean radius"].mean(), rel=1e-5)
+
+    sweep = tmp_path / "sweep"
+    _weight_norm_sweep().sweep(1510, [0.0, 1.0], sweep, params={**NET, "hidden_size": 32},
+                               device="cpu")  # fmt: skip
     out = tmp_path / "figures"
-    files, notes = explanations.explanation_figures(
-        1510, out, results_dir=tree, fitted=fitted, params={**NET, "hidden_size": 32},
-        weight_norms=[0.0, 1.0], row=1,
-    )  # fmt: skip
+    files, notes = explanations.explanation_figures(1510, out, results_dir=tree, row=1,
+                                                    sweep_dir=sweep)  # fmt: skip
     names = {f.name for f in files}
     assert names == {"importance_1510.png", "row_1510_1.png",
                      "importance_vs_baselines_1510.png", "tradeoff_1510.png"}  # fmt: skip
     for f in files:
         _nonempty(f)
     assert any("catboost" in n and "missing" in n for n in notes)
-    trade = explanations.tradeoff_frame([out / "weight_norm_runs"], 1510)
+    trade = explanations.tradeoff_frame([sweep], 1510)
     assert sorted(trade["weight_norm"]) == [0.0, 1.0]
     for row in trade.itertuples():
         rec = json.loads(Path(row.path).read_text())
@@ -212,12 +239,35 @@ def test_explanation_figures(tree, tmp_path):
 
 def test_explanations_cli_reports_missing_baselines(tmp_path, capsys):
     _need_store()
+    from inn.experiment import run
+
+    results = tmp_path / "results"
+    run("inn", 40, 0, {"nr_epochs": 2, "hidden_size": 32}, output_dir=results, quiet=True,
+        device="cpu")  # fmt: skip
     out = tmp_path / "figures"
-    rc = explanations.main(["--dataset_id", "40", "--out_dir", str(out), "--nr_epochs", "2",
-                            "--params", '{"hidden_size": 32}'])  # fmt: skip
+    rc = explanations.main(["--dataset_id", "40", "--results_dir", str(results),
+                            "--out_dir", str(out), "--sweep_dir", str(tmp_path / "none")])
     assert rc == 0
     printed = capsys.readouterr().out
     assert "missing importances of catboost, random_forest" in printed
     assert "trade-off figure skipped" in printed
     _nonempty(out / "importance_40.png")
     _nonempty(out / "row_40_0.png")
+
+
+def test_explanations_cli_without_saved_model(tmp_path, capsys):
+    _need_store()
+    from inn.experiment import run
+
+    results = tmp_path / "results"
+    rc = explanations.main(["--dataset_id", "40", "--results_dir", str(results)])
+    assert rc == 2 and "no INN result" in capsys.readouterr().err
+    run("inn", 40, 0, {"nr_epochs": 1}, output_dir=results, quiet=True, device="cpu",
+        save_model=False)  # fmt: skip
+    rc = explanations.main(["--dataset_id", "40", "--results_dir", str(results)])
+    assert rc == 2 and "no saved model" in capsys.readouterr().err
+
+
+def test_plots_never_train():
+    for path in (ROOT / "plots").glob("*.py"):
+        assert ".fit(" not in path.read_text(), path

@@ -162,17 +162,18 @@ def test_hpo_uses_validation_only(tmp_path, monkeypatch):
     from inn.suite import build_suite, hpo, runner
 
     prepared, scored = [], []
-    real_prepare, real_score = hpo.prepare, hpo.validation_score
+    real_prepare, real_score = hpo.prepare_data, hpo.validation_score
 
-    def spy_prepare(dataset, splits, kind="encoded"):
-        prepared.append(splits)
-        return real_prepare(dataset, splits, kind)
+    def spy_prepare(*args, **kwargs):
+        data = real_prepare(*args, **kwargs)
+        prepared.append(data)
+        return data
 
     def spy_score(task, y_val, model, X_val):
         scored.append((len(y_val), len(X_val)))
         return real_score(task, y_val, model, X_val)
 
-    monkeypatch.setattr(hpo, "prepare", spy_prepare)
+    monkeypatch.setattr(hpo, "prepare_data", spy_prepare)
     monkeypatch.setattr(hpo, "validation_score", spy_score)
     out = tmp_path / "results"
     suite = build_suite({"datasets": [1510], "methods": {"inn": {"nr_epochs": 2},
@@ -184,8 +185,8 @@ def test_hpo_uses_validation_only(tmp_path, monkeypatch):
     ds = load_dataset(1510)
     real = make_splits(ds.y, ds.task, seed=1, test_size=0.2)
     assert len(prepared) == 2 and len(scored) == 4  # 2 methods x 2 trials
-    for splits in prepared:  # the test rows were never prepared (hence never fitted or scored)
-        used = np.concatenate([splits.train, splits.val, splits.test])
+    for data in prepared:  # the test rows were never prepared (hence never fitted or scored)
+        used = np.concatenate([getattr(data.splits, part) for part in data.X])
         assert not set(used) & set(real.test)
     assert all(n == (len(real.val), len(real.val)) for n in scored)
     for method in ("inn", "decision_tree"):

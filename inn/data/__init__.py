@@ -1,25 +1,34 @@
-"""Data layer: dataset loading (store / scikit-learn / OpenML), preprocessing and splits.
+"""Data layer: dataset loading (store / scikit-learn / OpenML), preprocessing, splits, and the
+one function from (dataset, seed, method) to prepared data.
 
 Importing this package does not import torch or openml.
 """
 
-from .loading import Dataset, build_dataset, load_dataset
+from .dataset import Dataset, build_dataset
+from .loading import load_dataset
 from .openml_source import openml_task_splits
+from .prepared import PreparedData, prepare_data
 from .preprocessing import TabularPreprocessor, raw_frame
-from .splits import Splits, encode_target, make_splits
-from .store import DatasetError, list_store, resolve_data_dir
+from .splits import TEST_SIZE, VALIDATION_SIZE, Splits, encode_target, make_splits
+from .store import DatasetError, dataset_key, dataset_sort_key, list_store, resolve_data_dir
 
 __all__ = [
     "Dataset",
     "DatasetError",
+    "PreparedData",
     "Splits",
+    "TEST_SIZE",
     "TabularPreprocessor",
+    "VALIDATION_SIZE",
     "build_dataset",
+    "dataset_key",
+    "dataset_sort_key",
     "encode_target",
     "list_store",
     "load_dataset",
     "make_splits",
     "openml_task_splits",
+    "prepare_data",
     "raw_frame",
     "resolve_data_dir",
 ]

@@ -11,6 +11,10 @@ from urllib.parse import urlparse
 import numpy as np
 import pandas as pd
 
+from inn.tasks import CLASSIFICATION_TASKS
+
+from .dataset import build_dataset
+from .splits import Splits, split_positions
 from .store import DatasetError
 
 logger = logging.getLogger("inn.data")
@@ -105,8 +109,6 @@ def openml_task_splits(
     differently. Rows with a missing target are dropped from every split (logged).
     Returns ``(Dataset, Splits)``.
     """
-    from .loading import build_dataset
-    from .splits import CLASSIFICATION_TASKS, Splits, split_positions
 
     if not 0.0 < float(val_size) < 1.0:
         raise ValueError(f"val_size must be in (0, 1), got {val_size}")

@@ -248,6 +248,18 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             raise ValueError("preprocessor produced NaN")
         return out
 
+    def numeric_values(self, encoded) -> pd.DataFrame:
+        """The numeric features of encoded rows ``(n, n_out)`` in their original units (the
+        scaling undone; a value that was imputed stays the median)."""
+        check_is_fitted(self, "feature_names_out_")
+        numeric = [str(c) for c in self.numeric_features_]
+        if not numeric:
+            return pd.DataFrame(index=range(len(np.atleast_2d(encoded))))
+        wanted = set(numeric)
+        positions = [i for i, f in enumerate(self.feature_map_) if f in wanted]
+        block = np.atleast_2d(np.asarray(encoded, dtype=np.float64))[:, positions]
+        return pd.DataFrame(self.scaler_.inverse_transform(block), columns=numeric)
+
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "feature_names_out_")
         return np.asarray(self.feature_names_out_, dtype=object)

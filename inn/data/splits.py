@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from inn.tasks import CLASSIFICATION_TASKS
+
 logger = logging.getLogger("inn.data")
 
-CLASSIFICATION_TASKS = ("binary", "multiclass")
+TEST_SIZE = 0.2  # share of all rows that form the test split
+VALIDATION_SIZE = 0.2  # share of the non-test rows that form the validation split
 
 
 @dataclass
@@ -21,8 +25,13 @@ class Splits:
     val: np.ndarray
     test: np.ndarray
 
-    def sizes(self) -> tuple[int, int, int]:
-        return len(self.train), len(self.val), len(self.test)
+    def fingerprint(self) -> str:
+        """A short hash of the train, validation and test positions: equal for equal splits."""
+        h = hashlib.sha256()
+        for part in (self.train, self.val, self.test):
+            h.update(np.asarray(part, dtype=np.int64).tobytes())
+            h.update(b"|")
+        return h.hexdigest()[:16]
 
 
 def _check_fraction(name: str, value: float) -> float:
@@ -70,8 +79,8 @@ def make_splits(
     task: str,
     *,
     seed: int,
-    test_size: float = 0.2,
-    val_size: float = 0.2,
+    test_size: float = TEST_SIZE,
+    val_size: float = VALIDATION_SIZE,
 ) -> Splits:
     """Seeded train/val/test positions.
 

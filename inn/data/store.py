@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from inn.tasks import TASKS
+
 logger = logging.getLogger("inn.data")
 
 DATA_DIR_ENV = "INN_DATA_DIR"
-TASKS = ("binary", "multiclass", "regression")
 _REQUIRED_SIDECAR_KEYS = ("target", "categorical", "n_features", "task")
 
 
@@ -48,10 +49,17 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path | None:
     return None
 
 
-def parse_key(key: str) -> str | int:
-    """Store key as exposed to users: ``int`` for numeric keys, ``str`` otherwise."""
-    key = str(key)
-    return int(key) if key.isdigit() else key
+def dataset_key(value) -> str | int:
+    """A dataset key as users and paths see it: all digits is an OpenML id (``int``); anything
+    else (e.g. ``hitters``) is a store key (``str``)."""
+    text = str(value).strip()
+    return int(text) if text.isdigit() else text
+
+
+def dataset_sort_key(value) -> tuple:
+    """Sort OpenML ids numerically, before store keys sorted as text."""
+    key = dataset_key(value)
+    return (0, key, "") if isinstance(key, int) else (1, 0, key)
 
 
 def list_store(data_dir: str | os.PathLike | None = None) -> list[str | int]:
@@ -63,11 +71,10 @@ def list_store(data_dir: str | os.PathLike | None = None) -> list[str | int]:
     if folder is None or not folder.is_dir():
         return []
     keys = [
-        p.stem for p in folder.glob("*.parquet") if (folder / f"{p.stem}.json").is_file()
+        dataset_key(p.stem) for p in folder.glob("*.parquet")
+        if (folder / f"{p.stem}.json").is_file()
     ]
-    numeric = sorted(int(k) for k in keys if k.isdigit())
-    named = sorted(k for k in keys if not k.isdigit())
-    return [*numeric, *named]
+    return sorted(keys, key=dataset_sort_key)
 
 
 def store_paths(key: str | int, folder: Path | None) -> tuple[Path, Path] | None:

@@ -76,17 +76,16 @@ def leak_ranks_fn(data: RealData):
     return extra
 
 
-def load_real(key, seed: int, leak: bool = False, data_dir=None, max_train=None) -> RealData:
-    """Store dataset ``key`` encoded (standardised numerics, one-hot categoricals); training =
-    the pipeline's train + validation rows (capped at ``max_train``), test = its test rows."""
-    from inn.data import load_dataset, make_splits
-    from inn.experiment import prepare
+def load_real(key, seed: int, leak: bool = False, max_train=None, **options) -> RealData:
+    """Store dataset ``key`` encoded as for INN (:func:`inn.data.prepare_data`, which takes
+    ``options`` such as ``data_dir`` and ``numeric_scaling``); training = the pipeline's train +
+    validation rows (capped at ``max_train``), test = its test rows."""
+    from inn.data import prepare_data
 
-    dataset = load_dataset(key, data_dir)
+    data = prepare_data(key, seed, "inn", **options)
+    dataset = data.dataset
     if dataset.task == "multiclass":
         raise ValueError(f"dataset {key}: multiclass is not supported by the XAI benchmark")
-    splits = make_splits(dataset.y, dataset.task, seed=seed)
-    data = prepare(dataset, splits, "encoded")
     X_train = np.concatenate([data.X["train"], data.X["val"]]).astype(np.float32)
     y_train = np.concatenate([data.y["train"], data.y["val"]])
     if max_train is not None and len(X_train) > max_train:

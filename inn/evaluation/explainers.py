@@ -109,7 +109,7 @@ def _frame(X, columns):
 
 def fit_catboost(task, X, y, seed, iterations=500, n_jobs=1) -> FittedModel:
     """CatBoost (inn.baselines) with 15 % of the training rows for early stopping."""
-    from inn.baselines import CatBoostBaseline
+    from inn.baselines.catboost import CatBoostBaseline
 
     n_val = max(1, int(0.15 * len(X)))
     perm = np.random.default_rng(seed).permutation(len(X))
@@ -128,7 +128,7 @@ def fit_catboost(task, X, y, seed, iterations=500, n_jobs=1) -> FittedModel:
 
 
 def fit_ebm(task, X, y, seed, n_jobs=1, params=None) -> FittedModel:
-    from inn.baselines import EBMBaseline
+    from inn.baselines.ebm import EBMBaseline
 
     cols = [f"x{i}" for i in range(X.shape[1])]
     model = EBMBaseline(task, seed=seed, n_jobs=n_jobs, params=params)

@@ -48,8 +48,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from inn.explanation import bias_share  # noqa: F401  (re-exported for the runner)
-
 
 def rowwise_pearson(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Pearson correlation of each row of ``a`` with the same row of ``b``; 0 where undefined."""

@@ -13,8 +13,10 @@ leaks the label for a subgroup, :mod:`.bias`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -31,7 +33,9 @@ from inn.evaluation.explainers import (
     fit_tabresnet,
 )
 from inn.evaluation.metrics import GaussianConditional, ModelProbe, per_row_metrics, summarise
-from inn.evaluation.synthetic import SyntheticTask, make_synthetic
+from inn.evaluation.synthetic import SYNTHETIC_TASKS, SyntheticTask, benchmark_name, make_synthetic
+from inn.evaluation.tables import ablation_path, main_path
+from inn.results import write_json_atomic
 
 log = logging.getLogger("inn.evaluation")
 
@@ -39,6 +43,20 @@ SCHEMA_VERSION = 1
 DEFAULT_EXPLAINERS = tuple(EXPLAINERS)
 REAL_EXPLAINERS = ("inn", "kernelshap_inn", "treeshap_catboost", "kernelshap_catboost", "ebm",
                    "ig_tabresnet", "random")  # fmt: skip
+DEFAULT_SUITE = (
+    [benchmark_name(t, k, r) for t in ("linear", "additive") for k in SYNTHETIC_TASKS
+     for r in (0.0, 0.5)]
+    + [benchmark_name(t, "regression", 0.5) for t in ("piecewise", "interaction")]
+    + ["real_1510", "real_37", "leak_1510"]
+)  # fmt: skip
+ABLATION_SUITE = [benchmark_name(t, k, r) for t in ("linear", "additive") for k in SYNTHETIC_TASKS
+                  for r in (0.0, 0.5)]  # fmt: skip
+ABLATION_VARIANTS = ("plain", "global_bias", "consistency")
+# (message regex, category) of warnings every run raises and nobody can act on: shap's import
+# uses matplotlib colormap setters that matplotlib will deprecate.
+KNOWN_WARNINGS = (
+    (r"The set_(bad|over|under) function will be deprecated", PendingDeprecationWarning),
+)
 
 
 @dataclass
@@ -219,3 +237,51 @@ def run_ablation(name: str, seed: int, variant: str, cfg: XAIConfig | None = Non
     """INN variant ``variant`` on synthetic benchmark ``name``: its own explanation and
     KernelSHAP on the same fitted model."""
     return run_benchmark(name, seed, cfg, explainers=ABLATION_EXPLAINERS, inn_variant=variant)
+
+
+def run_benchmarks(benchmarks, seeds, output_dir, cfg: XAIConfig | None = None, *,
+                   explainers=None, inn_variant: str = "default", overwrite: bool = False,
+                   echo=print) -> list:  # fmt: skip
+    """Run every (benchmark, seed) into ``<output_dir>/xai/<benchmark>/<seed>/`` (atomic
+    writes); finished ones are skipped unless ``overwrite``. Returns the result paths."""
+    paths = []
+    for bench in benchmarks:
+        for seed in seeds:
+            path = main_path(output_dir, bench, seed)
+            paths.append(path)
+            if path.exists() and not overwrite:
+                echo(f"{path} exists; skipping")
+                continue
+            with _known_warnings_silenced():
+                rec = run_benchmark(bench, seed, cfg, explainers, inn_variant)
+            write_json_atomic(rec, path)
+            echo(f"wrote {path} ({rec['wall_time_s']:.0f} s)")
+    return paths
+
+
+def run_ablations(benchmarks, variants, seeds, output_dir, cfg: XAIConfig | None = None, *,
+                  overwrite: bool = False, echo=print) -> list:  # fmt: skip
+    """Run every (benchmark, INN variant, seed) of the ablation into
+    ``<output_dir>/xai_ablation/<benchmark>/<variant>/<seed>/``; finished ones are skipped."""
+    paths = []
+    for bench in benchmarks:
+        for variant in variants:
+            for seed in seeds:
+                path = ablation_path(output_dir, bench, variant, seed)
+                paths.append(path)
+                if path.exists() and not overwrite:
+                    continue
+                with _known_warnings_silenced():
+                    rec = run_ablation(bench, seed, variant, cfg)
+                write_json_atomic(rec, path)
+                echo(f"wrote {path} ({rec['wall_time_s']:.0f} s)")
+    return paths
+
+
+@contextlib.contextmanager
+def _known_warnings_silenced():
+    """Silence the warnings the explainers are known to raise on every run (nothing else)."""
+    with warnings.catch_warnings():
+        for message, category in KNOWN_WARNINGS:
+            warnings.filterwarnings("ignore", message=message, category=category)
+        yield

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 TARGETS = ("linear", "additive", "piecewise", "interaction")
-TASKS = ("regression", "binary")
+SYNTHETIC_TASKS = ("regression", "binary")
 RHOS = (0.0, 0.25, 0.5, 0.75, 0.99)
 N_FEATURES = 10
 RELEVANT = 5
@@ -62,7 +62,7 @@ def parse_name(name: str) -> tuple[str, str, float]:
     if m is None or m["target"] not in TARGETS:
         raise ValueError(
             f"bad synthetic benchmark name {name!r}; expected <target>_<task>_rho<rho> with "
-            f"target in {TARGETS}, task in {TASKS}"
+            f"target in {TARGETS}, task in {SYNTHETIC_TASKS}"
         )
     rho = float(m["rho"])
     if not 0 <= rho < 1:
@@ -70,7 +70,7 @@ def parse_name(name: str) -> tuple[str, str, float]:
     return m["target"], m["task"], rho
 
 
-def all_benchmarks(targets=TARGETS, tasks=TASKS, rhos=RHOS) -> list[str]:
+def all_benchmarks(targets=TARGETS, tasks=SYNTHETIC_TASKS, rhos=RHOS) -> list[str]:
     return [benchmark_name(t, k, r) for t in targets for k in tasks for r in rhos]
 
 

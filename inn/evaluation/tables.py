@@ -1,17 +1,17 @@
 """Markdown tables from the XAI results tree.
 
-Layout: ``<output_dir>/xai/<benchmark>/<seed>/output_info.json`` (main comparison) and
-``<output_dir>/xai_ablation/<benchmark>/<variant>/<seed>/output_info.json`` (INN variants).
+Layout (the results tree's, :mod:`inn.results`): ``<output_dir>/xai/<benchmark>/<seed>/`` (main
+comparison) and ``<output_dir>/xai_ablation/<benchmark>/<variant>/<seed>/`` (INN variants), each
+with an ``output_info.json``.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
-from inn.results import RESULT_FILE
+from inn.results import load_results, result_path, write_text_atomic
 
 MAIN_METRICS = ("gt_corr", "gt_corr_ref", "gt_mse", "faithfulness_ref", "faithfulness_cond",
                 "monotonicity", "infidelity", "deletion_area", "insertion_area")  # fmt: skip
@@ -20,24 +20,39 @@ REAL_METRICS = ("faithfulness_ref", "faithfulness_cond", "deletion_area", "inser
 LOWER_IS_BETTER = {"gt_mse", "infidelity", "deletion_area"}
 
 
+MAIN, ABLATION = "xai", "xai_ablation"  # their folders in the results tree
+
+
 def main_path(output_dir, benchmark: str, seed: int) -> Path:
-    return Path(output_dir) / "xai" / benchmark / str(seed) / RESULT_FILE
+    return result_path(output_dir, MAIN, benchmark, seed)
 
 
 def ablation_path(output_dir, benchmark: str, variant: str, seed: int) -> Path:
-    return Path(output_dir) / "xai_ablation" / benchmark / variant / str(seed) / RESULT_FILE
+    return result_path(Path(output_dir) / ABLATION, benchmark, variant, seed)
 
 
 def load_main(output_dir, seeds=None) -> list[dict]:
-    paths = sorted((Path(output_dir) / "xai").glob(f"*/*/{RESULT_FILE}"))
-    recs = [json.loads(p.read_text()) for p in paths]
+    recs = load_results(output_dir, MAIN)
     return [r for r in recs if seeds is None or r["seed"] in seeds]
 
 
 def load_ablation(output_dir, seeds=None) -> list[dict]:
-    paths = sorted((Path(output_dir) / "xai_ablation").glob(f"*/*/*/{RESULT_FILE}"))
-    recs = [json.loads(p.read_text()) for p in paths]
+    recs = load_results(Path(output_dir) / ABLATION)
     return [r for r in recs if seeds is None or r["seed"] in seeds]
+
+
+def write_main_table(output_dir, seeds=None) -> str:
+    """The main tables of the records of ``seeds`` (all: None), also in ``xai/table.md``."""
+    text = main_table(load_main(output_dir, seeds))
+    write_text_atomic(text + "\n", Path(output_dir) / MAIN / "table.md")
+    return text
+
+
+def write_ablation_table(output_dir, seeds=None) -> str:
+    """The ablation table, also in ``xai_ablation/table.md``."""
+    text = ablation_table(load_ablation(output_dir, seeds))
+    write_text_atomic(text + "\n", Path(output_dir) / ABLATION / "table.md")
+    return text
 
 
 def _fmt(values) -> str:

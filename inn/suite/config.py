@@ -11,12 +11,18 @@ Example suite file (see ``suites/``)::
     hpo_trials: 0                 # > 0: Optuna on the validation split, then the final run
     resources:                    # Ray requests per cell (default: 1 CPU, no GPU)
       inn: {num_cpus: 2, num_gpus: 0.5}
+    numeric_scaling: standard     # or quantile (encoded input)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from inn import methods as registry
+from inn.data import TEST_SIZE, dataset_key
+from inn.data.preprocessing import SCALINGS
+from inn.results import cell_dir
 
 DEFAULT_RESOURCES = {"num_cpus": 1, "num_gpus": 0}
 
@@ -34,7 +40,7 @@ class Cell:
     seed: int
 
     def dir(self, output_dir) -> Path:
-        return Path(output_dir) / self.method / str(self.dataset_id) / str(self.seed)
+        return cell_dir(output_dir, self.method, self.dataset_id, self.seed)
 
     def label(self) -> str:
         return f"{self.method}/{self.dataset_id}/{self.seed}"
@@ -48,7 +54,8 @@ class Suite:
     params: dict[str, dict] = field(default_factory=dict)
     resources: dict[str, dict] = field(default_factory=dict)
     hpo_trials: int = 0
-    test_split_size: float = 0.2
+    test_split_size: float = TEST_SIZE
+    numeric_scaling: str = "standard"
     output_dir: str = "results"
     data_dir: str | None = None
     device: str = "auto"
@@ -59,14 +66,10 @@ class Suite:
         return [Cell(m, d, s) for d in self.datasets for s in self.seeds for m in self.methods]
 
     def resources_for(self, method: str) -> dict:
-        return {**DEFAULT_RESOURCES, **self.resources.get("default", {}),
-                **self.resources.get(method, {})}
-
-
-def dataset_key(value):
-    """OpenML ids as ints, store keys without an id (e.g. ``hitters``) as strings."""
-    text = str(value).strip()
-    return int(text) if text.isdigit() else text
+        """Ray request of a cell: the suite's for the method, else its default, else the
+        method's own (registry), else 1 CPU and no GPU."""
+        return {**DEFAULT_RESOURCES, **registry.get(method).resources,
+                **self.resources.get("default", {}), **self.resources.get(method, {})}
 
 
 def resolve_datasets(entries, data_dir=None) -> list:
@@ -100,7 +103,7 @@ def openml_suite(suite_id) -> list[int]:
         raise SuiteError(f"suite:{suite_id} needs the openml package ({err})") from None
     try:
         openml.config.connection_n_retries = 1
-        suite = openml.study.get_suite(int(suite_id) if str(suite_id).isdigit() else suite_id)
+        suite = openml.study.get_suite(dataset_key(suite_id))  # OpenML ids are all digits
         return [int(d) for d in suite.data]
     except Exception as err:  # network errors come in many types
         msg = str(err).splitlines()[0] if str(err) else ""
@@ -122,7 +125,7 @@ def load_suite_file(path) -> dict:
     if not isinstance(raw, dict):
         raise SuiteError(f"suite file {path} must hold a mapping, got {type(raw).__name__}")
     known = {"name", "datasets", "methods", "seeds", "params", "resources", "hpo_trials",
-             "test_split_size", "output_dir", "data_dir", "device"}
+             "test_split_size", "numeric_scaling", "output_dir", "data_dir", "device"}
     unknown = set(raw) - known
     if unknown:
         raise SuiteError(f"unknown keys in suite file {path}: {sorted(unknown)}; "
@@ -133,8 +136,6 @@ def load_suite_file(path) -> dict:
 
 def build_suite(raw: dict, overrides: dict | None = None) -> Suite:
     """Combine a suite file's mapping with command-line overrides (those not None win)."""
-    from inn.experiment import methods as all_methods
-
     cfg = dict(raw)
     for key, value in (overrides or {}).items():
         if value is not None:
@@ -147,7 +148,7 @@ def build_suite(raw: dict, overrides: dict | None = None) -> Suite:
         methods = list(methods)
     elif isinstance(methods, str):
         methods = [methods]
-    known = all_methods()
+    known = registry.names()
     bad = [m for m in [*methods, *params] if m not in known]
     if bad:
         raise SuiteError(f"unknown method(s) {sorted(set(bad))}; choose from {', '.join(known)}")
@@ -162,9 +163,12 @@ def build_suite(raw: dict, overrides: dict | None = None) -> Suite:
     for name, extra in (cfg.get("set_params") or {}).items():
         params.setdefault(name, {}).update(extra)
     resources = {k: dict(v or {}) for k, v in (cfg.get("resources") or {}).items()}
-    test_split_size = float(cfg.get("test_split_size", 0.2))
+    test_split_size = float(cfg.get("test_split_size", TEST_SIZE))
     if not 0 < test_split_size < 1:
         raise SuiteError(f"test_split_size must be in (0, 1), got {test_split_size}")
+    numeric_scaling = cfg.get("numeric_scaling") or "standard"
+    if numeric_scaling not in SCALINGS:
+        raise SuiteError(f"numeric_scaling must be one of {SCALINGS}, got {numeric_scaling!r}")
     data_dir = cfg.get("data_dir")
     return Suite(
         datasets=resolve_datasets(cfg["datasets"], data_dir),
@@ -174,6 +178,7 @@ def build_suite(raw: dict, overrides: dict | None = None) -> Suite:
         resources=resources,
         hpo_trials=int(cfg.get("hpo_trials") or 0),
         test_split_size=test_split_size,
+        numeric_scaling=numeric_scaling,
         output_dir=str(cfg.get("output_dir") or "results"),
         data_dir=data_dir,
         device=str(cfg.get("device") or "auto"),

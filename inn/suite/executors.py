@@ -27,8 +27,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from inn.suite.cell import CellOptions, execute_cell, failure_outcome, set_threads
 from inn.suite.config import Cell, Suite
-from inn.suite.runner import CellOptions, execute_cell, failure_outcome, set_threads
 
 log = logging.getLogger("inn.suite")
 
@@ -44,7 +44,8 @@ def available_cores() -> int:
 
 def _options(suite: Suite, threads: int, device: str | None = None) -> CellOptions:
     return CellOptions(output_dir=suite.output_dir, data_dir=suite.data_dir,
-                       test_split_size=suite.test_split_size, device=device or suite.device,
+                       test_split_size=suite.test_split_size,
+                       numeric_scaling=suite.numeric_scaling, device=device or suite.device,
                        params=suite.params, hpo_trials=suite.hpo_trials, threads=threads)
 
 

@@ -1,12 +1,13 @@
 """Hyperparameter optimisation with Optuna on the validation split only.
 
-For one (method, dataset, seed) cell: load the dataset, split it exactly as
-:func:`inn.experiment.run` does, prepare the inputs with the training split only, and let a
-seeded TPE sampler propose configurations from :mod:`inn.suite.spaces`.  Each trial fits on the
-training split (the validation split is passed for early stopping, as in the final run) and is
-scored on the validation split.  The test rows are never prepared, fitted or scored here: the
-objective sees a :class:`~inn.experiment.PreparedData` whose ``X``/``y`` hold only ``train`` and
-``val``.  The final run with the best configuration goes through :func:`inn.experiment.run`.
+For one (method, dataset, seed) cell: load, split and prepare the data with
+:func:`inn.data.prepare_data`, exactly as :func:`inn.experiment.run` does but without the test
+rows, and let a seeded TPE sampler propose configurations from the method's search space
+(:mod:`inn.suite.spaces`).  Each trial fits on the training split (the validation split is passed
+for early stopping or selection, as in the final run) and is scored on the validation split.  The
+test rows are never prepared, fitted or scored here: the objective sees a
+:class:`~inn.data.PreparedData` whose ``X``/``y`` hold only ``train`` and ``val``.  The final run
+with the best configuration goes through :func:`inn.experiment.run`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import time
 
 import numpy as np
 
-from inn.data import Splits, load_dataset, make_splits
-from inn.experiment import fit_method, input_kind, prepare, split_fingerprint
+from inn.data import TEST_SIZE, prepare_data
+from inn.experiment import fit_method
 from inn.suite.spaces import suggest
 
 log = logging.getLogger("inn.suite.hpo")
@@ -38,15 +39,6 @@ def metric_name(task: str) -> str:
     return "val_neg_rmse" if task == "regression" else "val_auroc"
 
 
-def development_data(dataset, splits: Splits, input_kind: str):
-    """Prepared train and validation data only; the test positions are never touched."""
-    dev = Splits(train=splits.train, val=splits.val, test=splits.val)
-    data = prepare(dataset, dev, input_kind)
-    for part in (data.X, data.y):
-        part.pop("test")
-    return data
-
-
 def optimise(
     method: str,
     dataset_id,
@@ -54,7 +46,8 @@ def optimise(
     n_trials: int,
     *,
     fixed: dict | None = None,
-    test_split_size: float = 0.2,
+    test_split_size: float = TEST_SIZE,
+    numeric_scaling: str = "standard",
     data_dir=None,
     device: str = "auto",
     n_jobs: int = 1,
@@ -63,15 +56,17 @@ def optimise(
 
     ``fixed`` parameters (from the suite) are kept in every trial and not searched.
     """
-    import optuna
+    try:
+        import optuna
+    except ImportError as err:
+        raise ImportError(f"HPO needs the optuna package ({err}); install inn[suite]") from None
 
     if n_trials < 1:
         raise ValueError(f"n_trials must be >= 1, got {n_trials}")
     fixed = dict(fixed or {})
-    dataset = load_dataset(dataset_id, data_dir)
-    splits = make_splits(dataset.y, dataset.task, seed=seed, test_size=test_split_size)
-    data = development_data(dataset, splits, input_kind(method))
-    task = dataset.task
+    data = prepare_data(dataset_id, seed, method, test_split_size=test_split_size,
+                        numeric_scaling=numeric_scaling, data_dir=data_dir, with_test=False)
+    splits, task = data.splits, data.dataset.task
 
     def objective(trial):
         params = suggest(method, trial, task, fixed)
@@ -118,8 +113,9 @@ def optimise(
         "best_params": _plain({**best.params, **fixed}),
         "n_train": int(len(splits.train)),
         "n_val": int(len(splits.val)),
-        "split_fingerprint": split_fingerprint(splits),
+        "split_fingerprint": splits.fingerprint(),
         "test_split_size": test_split_size,
+        "numeric_scaling": numeric_scaling,
         "hpo_time_s": elapsed,
         "trials": trials,
         "optuna_version": optuna.__version__,

@@ -17,11 +17,8 @@ import json
 import logging
 import os
 import time
-import traceback
-import warnings
-from dataclasses import dataclass
 
-from inn.results import RESULT_FILE, read_result, write_json_atomic
+from inn.results import result_path, results_frame, write_json_atomic
 from inn.suite.config import Cell, Suite
 
 log = logging.getLogger("inn.suite")
@@ -30,110 +27,16 @@ ERROR_FILE = "error.json"
 FAILURES_LOG = "failures.jsonl"
 
 
-@dataclass
-class CellOptions:
-    """Everything a worker needs to run a cell (picklable, sent to processes / Ray tasks)."""
-
-    output_dir: str
-    data_dir: str | None
-    test_split_size: float
-    device: str
-    params: dict
-    hpo_trials: int
-    threads: int
-
-
 def cell_done(cell: Cell, output_dir) -> bool:
-    return (cell.dir(output_dir) / RESULT_FILE).is_file()
+    return result_path(output_dir, cell.method, cell.dataset_id, cell.seed).is_file()
 
 
 def cell_failed(cell: Cell, output_dir) -> bool:
     return (cell.dir(output_dir) / ERROR_FILE).is_file()
 
 
-def set_threads(threads: int) -> None:
-    """Limit this process's compute threads (BLAS/OpenMP via env for late imports, and torch)."""
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = str(threads)
-    try:
-        import torch
-
-        torch.set_num_threads(threads)
-    except ImportError:  # pragma: no cover - torch is a core dependency
-        pass
-
-
-def execute_cell(cell: Cell, opts: CellOptions, write: bool = True) -> dict:
-    """Run one cell (HPO first when asked) and return its outcome; never raises on cell errors.
-
-    With ``write`` the result (and ``hpo.json``) go to the results tree from here, as soon as the
-    cell finishes; without it (Ray without a shared file system) the caller writes them from the
-    returned outcome with :func:`store_outcome`.
-    """
-    from inn.experiment import run
-
-    start = time.perf_counter()
-    outcome = {"cell": cell, "status": "ok", "record": None, "hpo": None, "error": None,
-               "worker": f"{os.uname().nodename}:{os.getpid()}"}
-    warnings.filterwarnings("ignore", message="The y_prob values do not sum to one")
-    try:
-        set_threads(opts.threads)
-        params = dict(opts.params.get(cell.method, {}))
-        if opts.hpo_trials > 0:
-            hpo = _load_hpo(cell, opts)
-            if hpo is None:
-                from inn.suite.hpo import HPO_FILE, optimise
-
-                hpo = optimise(cell.method, cell.dataset_id, cell.seed, opts.hpo_trials,
-                               fixed=params, test_split_size=opts.test_split_size,
-                               data_dir=opts.data_dir, device=opts.device, n_jobs=opts.threads)
-                if write:
-                    write_json_atomic(hpo, cell.dir(opts.output_dir) / HPO_FILE)
-            outcome["hpo"] = hpo
-            params = dict(hpo["best_params"])
-        record = run(
-            cell.method, cell.dataset_id, cell.seed, params,
-            test_split_size=opts.test_split_size,
-            output_dir=opts.output_dir if write else None,
-            data_dir=opts.data_dir, device=opts.device, quiet=True, n_jobs=opts.threads,
-        )  # fmt: skip
-        outcome["record"] = record
-    except Exception as err:  # one bad cell must not stop the suite
-        outcome["status"] = "failed"
-        outcome["error"] = {
-            "type": type(err).__name__,
-            "message": str(err)[:2000],
-            "traceback": traceback.format_exc()[-8000:],
-        }
-    outcome["elapsed_s"] = time.perf_counter() - start
-    return outcome
-
-
-def _load_hpo(cell: Cell, opts: CellOptions) -> dict | None:
-    from inn.suite.hpo import HPO_FILE
-
-    path = cell.dir(opts.output_dir) / HPO_FILE
-    if not path.is_file():
-        return None
-    try:
-        hpo = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    if hpo.get("n_trials") != opts.hpo_trials or hpo.get("test_split_size") != opts.test_split_size:
-        return None
-    return hpo
-
-
-def failure_outcome(cell: Cell, err: BaseException, elapsed: float = 0.0) -> dict:
-    """The outcome of a cell whose worker died or whose task could not run."""
-    return {"cell": cell, "status": "failed", "record": None, "hpo": None, "elapsed_s": elapsed,
-            "error": {"type": type(err).__name__, "message": str(err)[:2000] or repr(err),
-                      "traceback": "".join(traceback.format_exception(err))[-8000:]}}
-
-
 def store_outcome(outcome: dict, output_dir, written: bool) -> None:
     """Write what the worker did not (``written=False``), then error.json / failures.jsonl."""
-    from inn.results import result_path
     from inn.suite.hpo import HPO_FILE
 
     cell: Cell = outcome["cell"]
@@ -225,22 +128,15 @@ def run_suite(suite: Suite, *, executor: str = "local", n_workers: int | None = 
 
 def collect(suite: Suite):
     """One row per finished cell of the suite (not the whole results tree)."""
-    import pandas as pd
-
-    rows = []
-    for cell in suite.cells():
-        path = cell.dir(suite.output_dir) / RESULT_FILE
-        if not path.is_file():
-            continue
-        rec = read_result(path)
-        m = rec.get("test_metrics", {})
-        rows.append({
-            "method": cell.method, "dataset_id": str(cell.dataset_id), "seed": cell.seed,
-            "dataset": f"{rec.get('dataset_name', '')} ({cell.dataset_id})", "task": rec["task"],
-            "auroc": m.get("auroc"), "rmse": m.get("rmse"),
-            "train_time_s": rec.get("train_time_s", 0.0),
-        })  # fmt: skip
-    return pd.DataFrame(rows)
+    frame = results_frame(suite.output_dir, methods=suite.methods, datasets=suite.datasets,
+                          seeds=suite.seeds)  # fmt: skip
+    if frame.empty:
+        return frame
+    for metric in ("test_auroc", "test_rmse"):  # a tree with one task lacks the other's column
+        if metric not in frame:
+            frame[metric] = float("nan")
+    order = {str(d): i for i, d in enumerate(suite.datasets)}  # the suite's dataset order
+    return frame.sort_values("dataset_id", key=lambda col: col.map(order), kind="stable")
 
 
 def summary(suite: Suite, stats: dict | None = None) -> str:
@@ -251,8 +147,8 @@ def summary(suite: Suite, stats: dict | None = None) -> str:
              f"{len(suite.seeds)} seeds) in {suite.output_dir}"]
     if frame.empty:
         return "\n".join(lines + ["no results yet"])
-    for metric, higher, title in (("auroc", True, "mean test AUROC"),
-                                  ("rmse", False, "mean test RMSE")):
+    for metric, higher, title in (("test_auroc", True, "mean test AUROC"),
+                                  ("test_rmse", False, "mean test RMSE")):
         part = frame[frame[metric].notna()]
         if part.empty:
             continue

@@ -1,0 +1,107 @@
+"""One function from (dataset, seed, method) to the data a method fits on: load, split, prepare.
+
+Runs, HPO trials, the interpretability benchmark and the explanation figures all call
+:func:`prepare_data`, so every preprocessing option reaches all of them the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from inn import methods
+
+from .dataset import Dataset
+from .loading import load_dataset
+from .preprocessing import TabularPreprocessor, raw_frame
+from .splits import TEST_SIZE, Splits, encode_target, make_splits
+
+PARTS = ("train", "val", "test")
+
+
+@dataclass
+class PreparedData:
+    """One dataset split and encoded for a method.
+
+    Attributes:
+        X: part (``"train"``, ``"val"``, ``"test"``) -> the input that suits the method (encoded
+            matrix, or raw frame for methods that take categorical columns natively).
+        y: part -> encoded targets (0..k-1, or float).
+        feature_map: for each input column, its original feature name.
+        categorical: categorical column names (raw input) or None.
+        classes: the raw class labels in encoded order (classification) or None.
+        preprocessor: the fitted :class:`TabularPreprocessor` (encoded input) or None.
+        dataset: the loaded dataset (all rows, original values).
+        splits: the positions of every part in ``dataset`` (test included even when its rows
+            were not prepared).
+    """
+
+    X: dict
+    y: dict
+    feature_map: list[str]
+    categorical: list[str] | None
+    classes: list | None
+    preprocessor: TabularPreprocessor | None
+    dataset: Dataset
+    splits: Splits
+
+
+def prepare_data(
+    dataset_id,
+    seed: int = 0,
+    method: str = "inn",
+    *,
+    test_split_size: float = TEST_SIZE,
+    numeric_scaling: str = "standard",
+    data_dir=None,
+    with_test: bool = True,
+) -> PreparedData:
+    """Load ``dataset_id``, split it with ``seed`` and prepare the input ``method`` takes.
+
+    Args:
+        dataset_id: OpenML id or store key.
+        seed: seeds the split.
+        method: a registered method (:mod:`inn.methods`); decides encoded or raw input.
+        test_split_size: share of rows held out for testing (a further
+            :data:`~inn.data.splits.VALIDATION_SIZE` of the rest is the validation split).
+        numeric_scaling: ``"standard"`` or ``"quantile"`` scaling of numeric columns.
+        data_dir: dataset store folder (default: ``INN_DATA_DIR`` or ``../shared/datasets``).
+        with_test: ``False`` leaves the test rows unprepared (for HPO, which must not see them).
+    """
+    input_kind = methods.get(method).input_kind
+    dataset = load_dataset(dataset_id, data_dir)
+    splits = make_splits(dataset.y, dataset.task, seed=seed, test_size=test_split_size)
+    parts = PARTS if with_test else PARTS[:2]
+    return prepare(dataset, splits, parts, input_kind, numeric_scaling)
+
+
+def prepare(dataset: Dataset, splits: Splits, parts=PARTS, input_kind: str = "encoded",
+            numeric_scaling: str = "standard") -> PreparedData:  # fmt: skip
+    """Encode the targets and inputs of ``parts``, fitting everything on the training split."""
+    rows = {name: getattr(splits, name) for name in parts}
+    encoder, y_train = encode_target(dataset.y.iloc[splits.train], dataset.task)
+    y = {"train": y_train}
+    for name in parts[1:]:
+        raw = np.asarray(dataset.y.iloc[rows[name]])
+        if encoder is None:
+            y[name] = raw.astype(np.float32)
+        else:
+            if raw.dtype == object and encoder.classes_.dtype != object:
+                raw = raw.astype(encoder.classes_.dtype)
+            y[name] = encoder.transform(raw).astype(np.int64)
+    classes = None if encoder is None else [_plain(c) for c in encoder.classes_]
+    if input_kind == "raw":
+        frame, _ = raw_frame(dataset.X, dataset.categorical)
+        X = {name: frame.iloc[idx].reset_index(drop=True) for name, idx in rows.items()}
+        return PreparedData(X, y, list(frame.columns), list(dataset.categorical), classes,
+                            None, dataset, splits)  # fmt: skip
+    pre = TabularPreprocessor(categorical=dataset.categorical, numeric_scaling=numeric_scaling)
+    pre.fit(dataset.X.iloc[splits.train])
+    X = {name: pre.transform(dataset.X.iloc[idx]) for name, idx in rows.items()}
+    return PreparedData(X, y, list(pre.feature_map_), None, classes, pre, dataset, splits)
+
+
+def _plain(value):
+    """Make numpy scalars JSON-friendly."""
+    return value.item() if hasattr(value, "item") else value
