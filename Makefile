@@ -1,12 +1,13 @@
 # One command to set up and run the main job, one to set up and run the tests.
-# The virtual environment is created and filled on first use.
+# The virtual environment is created on first use and the project installed into it (editable,
+# with every optional part); it is refilled when requirements.txt or pyproject.toml change.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
 .PHONY: run test ablation clean
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	$(PY) -m pip install -r requirements.txt
