@@ -32,6 +32,22 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def boolean(text: str) -> bool:
+    """``true/false``, ``yes/no``, ``1/0`` (case-insensitive)."""
+    value = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}.get(
+        text.strip().lower())
+    if value is None:
+        raise argparse.ArgumentTypeError(f"must be true or false, got {text}")
+    return value
+
+
 def probability(text: str) -> float:
     value = float(text)
     if not 0 <= value <= 1:
@@ -124,6 +140,17 @@ NETWORK_ARGUMENTS = {
                            "help": "weight of the coalition-consistency term (0 = off)"},
     "consistency_rows": {"type": unit_fraction,
                          "help": "share of each batch that gets the consistency term"},
+    "shape_functions": {"type": boolean,
+                        "help": "learn a piecewise-linear shape function per numeric column"},
+    "additive_epochs": {"type": non_negative_int,
+                        "help": "epochs of a first phase that fits the additive part only"},
+    "global_lr_multiplier": {"type": positive_float,
+                             "help": "learning-rate multiple of the parts shared by all rows"},
+    "members": {"type": positive_int, "help": "ensemble members sharing the trunk"},
+    "n_bins": {"type": non_negative_int,
+               "help": "quantile bins per numeric column (piecewise-linear encoding)"},
+    "robust": {"type": boolean,
+               "help": "robust scaling and smooth clipping of numeric columns"},
 }
 # Estimator parameters the pipeline sets: --device, --seed, --quiet, and the validation split.
 RUN_MANAGED = ("device", "random_state", "verbose", "early_stopping", "validation_fraction")

@@ -50,13 +50,17 @@ class _NetworkEstimator(BaseEstimator):
         nr_restarts: int = 3,
         scheduler_t_mult: int = 2,
         augmentation_probability: float = 0.0,
-        early_stopping: bool = False,
+        early_stopping: bool = True,
         validation_fraction: float = 0.1,
         patience: int = 20,
+        n_bins: int = 8,
+        robust: bool = True,
         device: str = "auto",
         random_state: int | None = None,
         verbose: int = 0,
     ) -> None:
+        self.n_bins = n_bins
+        self.robust = robust
         self.nr_blocks = nr_blocks
         self.hidden_size = hidden_size
         self.dropout_rate = dropout_rate
@@ -85,6 +89,8 @@ class _NetworkEstimator(BaseEstimator):
             hidden_size=self.hidden_size,
             nr_blocks=self.nr_blocks,
             dropout=self.dropout_rate,
+            n_bins=self.n_bins,
+            robust=self.robust,
         )
 
     # ---- validation --------------------------------------------------------------------------
@@ -102,6 +108,7 @@ class _NetworkEstimator(BaseEstimator):
             "augmentation_probability": 0 <= self.augmentation_probability <= 1,
             "validation_fraction": 0 < self.validation_fraction < 1,
             "patience": self.patience >= 1,
+            "n_bins": self.n_bins >= 0,
         }
         for name, ok in checks.items():
             if not ok:
@@ -142,9 +149,12 @@ class _NetworkEstimator(BaseEstimator):
             else int(np.random.randint(0, 2**31 - 1))
         )
         rng = np.random.default_rng(seed)
-        if X_val is None and self.early_stopping:
+        # The reference point and the encoder's statistics come from all rows given to fit (not
+        # only those left after an internal hold-out), so r is the mean of X as documented.
+        X_all = torch.from_numpy(X)
+        n_val = int(round(self.validation_fraction * len(X)))
+        if X_val is None and self.early_stopping and n_val >= 1 and len(X) - n_val >= 2:
             perm = rng.permutation(len(X))
-            n_val = max(1, int(round(self.validation_fraction * len(X))))
             val, train = perm[:n_val], perm[n_val:]
             X, X_val, y_enc, y_val_enc = X[train], X[val], y_enc[train], y_enc[val]
         elif X_val is not None:
@@ -154,8 +164,9 @@ class _NetworkEstimator(BaseEstimator):
         torch.manual_seed(seed)
         k = 1 if self.task_ in ("binary", "regression") else len(self.classes_)
         module = self._build_module(X.shape[1], k)
+        module.encoder.fit(X_all)
         if isinstance(module, INN):
-            module.reference.copy_(torch.from_numpy(X.mean(axis=0)))
+            module.reference.copy_(X_all.mean(dim=0))
         module.to(self.device_)
         to_dev = self._to_device
         trainer = Trainer(
@@ -274,6 +285,14 @@ class _InterpretableMixin:
             raise ValueError(f"consistency_weight must be >= 0, got {self.consistency_weight!r}")
         if not 0 < self.consistency_rows <= 1:
             raise ValueError(f"consistency_rows must be in (0, 1], got {self.consistency_rows!r}")
+        if self.members < 1:
+            raise ValueError(f"members must be >= 1, got {self.members!r}")
+        if self.additive_epochs < 0:
+            raise ValueError(f"additive_epochs must be >= 0, got {self.additive_epochs!r}")
+        if not self.global_lr_multiplier > 0:
+            raise ValueError(
+                f"global_lr_multiplier must be > 0, got {self.global_lr_multiplier!r}"
+            )
 
     def _build_module(self, n_features: int, n_outputs: int):
         return INN(
@@ -283,10 +302,15 @@ class _InterpretableMixin:
             nr_blocks=self.nr_blocks,
             dropout=self.dropout_rate,
             bias=self.bias,
+            n_bins=self.n_bins,
+            robust=self.robust,
+            shape_functions=self.shape_functions,
+            members=self.members,
         )
 
     def explain(self, X) -> Explanation:
-        """Per-row contributions ``w(x) * (x - r)``, the bias and the raw weights.
+        """Per-row contributions ``w(x) * z(x)`` (``z = phi(T(x)) - phi(T(r))``, see INN), the bias
+        and the raw weights.
 
         ``contributions.sum(axis=1) + bias`` equals the logit (classification; for binary the
         logit of ``classes_[1]``) or the prediction in target units (regression).
@@ -338,17 +362,35 @@ _INN_DOC = """
             makes the contributions as faithful as KernelSHAP on the same model (README,
             "Faithful explanations") at 1.1-1.4x the training time per epoch (measured on CPU).
         consistency_rows: share of each batch that gets the consistency term (cost control).
+        shape_functions: learn a piecewise-linear shape function phi_i per numeric column (on
+            its ``n_bins`` quantile bins, starting as the identity); contributions are then
+            ``w_i(x) * (phi_i(x_i) - phi_i(r_i))``, so with constant weights INN is an additive
+            model, and the hypernetwork lets the weights vary by row.
+        additive_epochs: epochs of a first phase that fits only the parts shared by all rows
+            (w0, shape functions, bias: an additive model); early stopping keeps the best epoch
+            of both phases, so INN falls back to the additive model where the hypernetwork does
+            not help. 0 skips the phase.
+        global_lr_multiplier: learning-rate multiple for the shared parts (w0, bias, shape
+            functions), which otherwise move too slowly on small data (few steps per epoch).
+        members: ensemble members sharing the trunk (TabM-style); their mean is one linear
+            model per row, so explanations stay exact. 1 = no ensemble.
+        n_bins: quantile bins per numeric column for the trunk's piecewise-linear input
+            encoding and the shape functions (0: neither).
+        robust: robust scaling (median, IQR) and smooth clipping to (-3, 3) of numeric columns,
+            so heavy tails and values outside the training range cannot dominate.
         nr_blocks, hidden_size, dropout_rate: the residual trunk.
         nr_epochs, batch_size, learning_rate, weight_decay: AdamW training.
         nr_restarts, scheduler_t_mult: cosine annealing with warm restarts (cycles, growth).
         augmentation_probability: chance per batch of Mixup or CutMix (equal odds) on rows.
-        early_stopping, validation_fraction, patience: optional early stopping on held-out rows.
+        early_stopping, validation_fraction, patience: without ``X_val``, early stopping on a
+            held-out ``validation_fraction`` of the rows (best epoch kept); with ``X_val`` it is
+            always on.
         device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ...
         random_state: seed of initialisation, batch order and augmentation.
         verbose: 1 shows a progress bar over epochs.
 
     Fitted attributes: ``module_``, ``history_``, ``n_features_in_``, ``feature_names_in_``
-    (DataFrames), ``feature_importances_`` (mean |w(x) * (x - r)| over the training rows, summed
+    (DataFrames), ``feature_importances_`` (mean |contribution| over the training rows, summed
     over classes, normalised to sum 1), ``bias_share_`` (on the training rows, see
     :func:`inn.explanation.bias_share`), and ``classes_`` (classifiers).
 """
@@ -364,6 +406,10 @@ class INNClassifier(_InterpretableMixin, _ClassifierMixin, _NetworkEstimator):
         bias: str = "global",
         consistency_weight: float = 0.5,
         consistency_rows: float = 0.25,
+        shape_functions: bool = True,
+        additive_epochs: int = 50,
+        global_lr_multiplier: float = 10.0,
+        members: int = 1,
         nr_blocks: int = 2,
         hidden_size: int = 128,
         dropout_rate: float = 0.25,
@@ -374,9 +420,11 @@ class INNClassifier(_InterpretableMixin, _ClassifierMixin, _NetworkEstimator):
         nr_restarts: int = 3,
         scheduler_t_mult: int = 2,
         augmentation_probability: float = 0.0,
-        early_stopping: bool = False,
+        early_stopping: bool = True,
         validation_fraction: float = 0.1,
         patience: int = 20,
+        n_bins: int = 8,
+        robust: bool = True,
         device: str = "auto",
         random_state: int | None = None,
         verbose: int = 0,
@@ -385,6 +433,10 @@ class INNClassifier(_InterpretableMixin, _ClassifierMixin, _NetworkEstimator):
         self.bias = bias
         self.consistency_weight = consistency_weight
         self.consistency_rows = consistency_rows
+        self.shape_functions = shape_functions
+        self.additive_epochs = additive_epochs
+        self.global_lr_multiplier = global_lr_multiplier
+        self.members = members
         # Explicit base call: INNRegressor reuses this __init__.
         _NetworkEstimator.__init__(
             self,
@@ -393,7 +445,8 @@ class INNClassifier(_InterpretableMixin, _ClassifierMixin, _NetworkEstimator):
             weight_decay=weight_decay, nr_restarts=nr_restarts,
             scheduler_t_mult=scheduler_t_mult, augmentation_probability=augmentation_probability,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
-            patience=patience, device=device, random_state=random_state, verbose=verbose,
+            patience=patience, n_bins=n_bins, robust=robust, device=device,
+            random_state=random_state, verbose=verbose,
         )  # fmt: skip
 
 

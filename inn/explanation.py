@@ -49,7 +49,8 @@ class Explanation:
     output axis is dropped (one logit, resp. the prediction in target units).
 
     Attributes:
-        contributions: ``(n, d[, k])`` signed contributions ``w(x) * (x - r)``.
+        contributions: ``(n, d[, k])`` signed contributions ``w(x) * z(x)`` (see
+            :class:`inn.modules.INN`).
         bias: ``(n[, k])`` the linear model's bias.
         weights: ``(n, d[, k])`` the raw per-row weights w(x) (``None`` after :meth:`aggregate`).
         output: ``(n[, k])`` the model's logit or raw output; equals

@@ -20,11 +20,14 @@ class NetOutput(NamedTuple):
         logits: ``(n, k)`` raw outputs (logits for classification, scaled target for regression).
         weights: ``(n, d, k)`` per-row linear weights w(x), or ``None`` for a black box.
         bias: ``(n, k)`` per-row bias of the linear model, or ``None`` for a black box.
+        members: ``(m, n, k)`` the logits of each ensemble member (INN with ``members > 1``);
+            ``logits`` is their mean.
     """
 
     logits: torch.Tensor
     weights: torch.Tensor | None = None
     bias: torch.Tensor | None = None
+    members: torch.Tensor | None = None
 
 
 class ResidualBlock(nn.Module):
@@ -79,6 +82,109 @@ class Trunk(nn.Module):
         return self.blocks(self.input_layer(x))
 
 
+def smooth_clip(x: torch.Tensor, bound: float = 3.0) -> torch.Tensor:
+    """Squash heavy tails, keeping the order: ``x / sqrt(1 + (x / bound)^2)``, ``|out| < bound``."""
+    return x / torch.sqrt(1.0 + (x / bound) ** 2)
+
+
+class InputEncoder(nn.Module):
+    """Fixed transforms of the input columns, with statistics from the training rows (:meth:`fit`).
+
+    * ``robust``: every numeric column (more than two distinct training values) is centred on its
+      median, divided by its interquartile range / 1.349 (its standard deviation for Gaussian
+      data) and smoothly clipped to (-3, 3): a value far outside the training range cannot drive a
+      linear output to extremes. Binary columns (one-hot, flags) pass unchanged.
+    * ``n_bins > 0``: a piecewise-linear encoding of every numeric column on its training
+      quantiles (Gorishniy et al., NeurIPS 2022): bin t of column i is 0 left of the bin, 1 right
+      of it and linear in between. The trunk reads the transformed columns and this encoding,
+      which lets it model step-like functions.
+    * ``shape_functions``: per-column shape functions phi_i, piecewise linear on the same bins and
+      initialised to the identity, ``phi_i(x) = e_i0 + sum_t (1 + a_it) * width_it * ple_it(x)``;
+      INN's linear part uses ``phi_i(x_i) - phi_i(r_i)``. Outside the training range phi is
+      constant.
+
+    Args:
+        n_features: number of input columns d.
+        n_bins: quantile bins per numeric column (0: no encoding and no shape functions).
+        robust: robust scaling and smooth clipping of numeric columns.
+        shape_functions: learn phi_i (needs ``n_bins > 0``).
+    """
+
+    def __init__(self, *, n_features: int, n_bins: int = 0, robust: bool = False,
+                 shape_functions: bool = False) -> None:
+        super().__init__()
+        self.n_features = n_features
+        self.n_bins = n_bins
+        self.robust = robust
+        self.has_shape = shape_functions and n_bins > 0
+        bins = max(n_bins, 1)
+        self.register_buffer("center", torch.zeros(n_features))
+        self.register_buffer("scale", torch.ones(n_features))
+        self.register_buffer("numeric", torch.zeros(n_features, dtype=torch.bool))
+        self.register_buffer("lower", torch.zeros(n_features, bins))
+        self.register_buffer("width", torch.zeros(n_features, bins))
+        self.shape_delta = nn.Parameter(torch.zeros(n_features, bins)) if self.has_shape else None
+
+    @property
+    def n_outputs(self) -> int:
+        """Width of :meth:`features`."""
+        return self.n_features * (1 + self.n_bins)
+
+    @torch.no_grad()
+    def fit(self, x: torch.Tensor) -> InputEncoder:
+        """Set the statistics from the training rows ``x`` of shape ``(n, d)``."""
+        d = x.shape[1]
+        numeric = torch.tensor([torch.unique(x[:, j]).numel() > 2 for j in range(d)])
+        self.numeric.copy_(numeric)
+        if self.robust:
+            q = torch.quantile(x, torch.tensor([0.25, 0.5, 0.75], dtype=x.dtype), dim=0)
+            iqr, std = (q[2] - q[0]) / 1.349, x.std(dim=0)
+            scale = torch.where(iqr > 1e-8, iqr, torch.where(std > 1e-8, std, torch.ones_like(std)))
+            self.center.copy_(torch.where(numeric, q[1], torch.zeros_like(q[1])))
+            self.scale.copy_(torch.where(numeric, scale, torch.ones_like(scale)))
+        if self.n_bins > 0:
+            xt = self.transform(x)
+            levels = torch.linspace(0, 1, self.n_bins + 1, dtype=x.dtype)
+            for j in torch.nonzero(numeric).flatten().tolist():
+                edges = torch.unique(torch.quantile(xt[:, j], levels))
+                k = edges.numel() - 1  # fewer bins where quantiles coincide
+                self.lower[j, :k] = edges[:-1]
+                self.width[j, :k] = edges[1:] - edges[:-1]
+                self.lower[j, k:] = edges[-1]
+        return self
+
+    def transform(self, x: torch.Tensor) -> torch.Tensor:
+        """Robust scaling and smooth clipping of numeric columns (identity without ``robust``)."""
+        if not self.robust:
+            return x
+        return torch.where(self.numeric, smooth_clip((x - self.center) / self.scale), x)
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(T(x), ple)``: the transformed columns and their ``(n, d, n_bins)`` piecewise-linear
+        encoding (``None`` without bins). The encoding is a fixed function of the data, so it is
+        computed without gradient."""
+        xt = self.transform(x)
+        if self.n_bins == 0:
+            return xt, None
+        with torch.no_grad():
+            valid = self.width > 0
+            step = torch.where(valid, self.width, torch.ones_like(self.width))
+            ple = ((xt.unsqueeze(-1) - self.lower) / step).clamp_(0.0, 1.0).mul_(valid)
+        return xt, ple
+
+    def features(self, xt: torch.Tensor, ple: torch.Tensor | None) -> torch.Tensor:
+        """What the trunk reads: the transformed columns and their encoding."""
+        return xt if ple is None else torch.cat([xt, ple.flatten(1)], dim=1)
+
+    def shape(self, xt: torch.Tensor, ple: torch.Tensor | None) -> torch.Tensor:
+        """``phi(T(x))`` for every column (the identity where there is no shape function)."""
+        if not self.has_shape:
+            return xt
+        slopes = self.width * (1.0 + self.shape_delta)
+        phi = self.lower[:, 0] + torch.einsum("ndt,dt->nd", ple, slopes)
+        return torch.where(self.numeric & (self.width[:, 0] > 0), phi, xt)
+
+
 class TabResNet(nn.Module):
     """The black-box baseline: the trunk with an ordinary linear output head.
 
@@ -88,28 +194,36 @@ class TabResNet(nn.Module):
         hidden_size: trunk width.
         nr_blocks: number of residual blocks.
         dropout: dropout probability.
+        n_bins, robust: the input encoding (:class:`InputEncoder`).
     """
 
     def __init__(
-        self, *, n_features: int, n_outputs: int, hidden_size: int, nr_blocks: int, dropout: float
+        self, *, n_features: int, n_outputs: int, hidden_size: int, nr_blocks: int,
+        dropout: float, n_bins: int = 0, robust: bool = False,
     ) -> None:
         super().__init__()
+        self.encoder = InputEncoder(n_features=n_features, n_bins=n_bins, robust=robust)
         self.trunk = Trunk(
-            n_features=n_features, hidden_size=hidden_size, nr_blocks=nr_blocks, dropout=dropout
+            n_features=self.encoder.n_outputs, hidden_size=hidden_size, nr_blocks=nr_blocks,
+            dropout=dropout,
         )
         self.head = nn.Linear(hidden_size, n_outputs)
 
     def forward(self, x: torch.Tensor) -> NetOutput:
-        return NetOutput(self.head(self.trunk(x)))
+        return NetOutput(self.head(self.trunk(self.encoder.features(*self.encoder.encode(x)))))
 
 
 class INN(nn.Module):
     """The interpretable network: a residual hypernetwork that emits a linear model per row.
 
-    For a row x the output for class c is ``sum_i w_ic(x) * (x_i - r_i) + b_c(x)``, where r is a
-    fixed reference point (the training mean, set by the estimator; zeros by default). Taking the
-    inputs relative to r makes each contribution ``w_i(x) * (x_i - r_i)`` zero at the reference,
-    the way additive models centre their shape functions.
+    For a row x the output for class c is ``sum_i w_ic(x) * z_i(x) + b_c`` with
+    ``z_i(x) = phi_i(T(x)_i) - phi_i(T(r)_i)``: T is the input encoder's fixed transform
+    (robust scaling and smooth clipping), phi_i a learned per-column shape function (the identity
+    without shape functions) and r a fixed reference point (the training mean, set by the
+    estimator). Each term ``w_ic(x) * z_i(x)`` is the contribution of feature i, zero at the
+    reference, and the terms add up to the output exactly. With a constant w the model is an
+    additive model (a linear model without shape functions); the hypernetwork lets each row
+    have its own weights.
 
     Args:
         n_features: number of input columns d.
@@ -120,7 +234,16 @@ class INN(nn.Module):
         bias: ``"global"``: one learned bias per output, the same for every row, so the whole
             row-to-row variation of the output is carried by the feature contributions;
             ``"row"``: the hypernetwork also emits b(x) (the original INN formulation).
+        n_bins, robust, shape_functions: the input encoding (:class:`InputEncoder`).
+        members: ensemble members that share the trunk (BatchEnsemble style, as TabM-mini: a
+            random-sign scaling of the trunk's input per member and one head per member). The
+            output is the mean of the members' linear models, itself one linear model per row,
+            so the explanation stays exact.
     """
+
+    #: the parameters that do not depend on the row (w0, the bias, the shape functions): the
+    #: trainer may give them a larger learning rate
+    GLOBAL_PARAMETERS = ("head_bias", "global_bias", "encoder.shape_delta")
 
     def __init__(
         self,
@@ -131,6 +254,10 @@ class INN(nn.Module):
         nr_blocks: int,
         dropout: float,
         bias: str = "global",
+        n_bins: int = 0,
+        robust: bool = False,
+        shape_functions: bool = False,
+        members: int = 1,
     ) -> None:
         super().__init__()
         if bias not in BIAS_KINDS:
@@ -138,30 +265,59 @@ class INN(nn.Module):
         self.n_features = n_features
         self.n_outputs = n_outputs
         self.bias_kind = bias
+        self.members = members
+        self.encoder = InputEncoder(n_features=n_features, n_bins=n_bins, robust=robust,
+                                    shape_functions=shape_functions)
         self.trunk = Trunk(
-            n_features=n_features, hidden_size=hidden_size, nr_blocks=nr_blocks, dropout=dropout
+            n_features=self.encoder.n_outputs, hidden_size=hidden_size, nr_blocks=nr_blocks,
+            dropout=dropout,
         )
-        n_rows_out = n_features + (1 if bias == "row" else 0)
-        self.head = nn.Linear(hidden_size, n_rows_out * n_outputs)
-        # w(x) starts as a constant (zero) linear model: the network departs from a linear model
-        # only as far as the data asks, which steadies training on small data.
-        nn.init.zeros_(self.head.weight)
-        nn.init.zeros_(self.head.bias)
+        n_out = (n_features + (1 if bias == "row" else 0)) * n_outputs
+        # The head starts at zero, so w(x) starts as a constant (zero) linear model: the network
+        # departs from it only as far as the data asks, which steadies training on small data.
+        # Its bias is w0, the part of w(x) shared by all rows.
+        self.head_weight = nn.Parameter(torch.zeros(members, hidden_size, n_out))
+        self.head_bias = nn.Parameter(torch.zeros(members, 1, n_out))
+        self.adapter = None
+        if members > 1:
+            signs = torch.randint(0, 2, (members, self.encoder.n_outputs)).float() * 2 - 1
+            self.adapter = nn.Parameter(signs)
         self.global_bias = nn.Parameter(torch.zeros(n_outputs)) if bias == "global" else None
         self.register_buffer("reference", torch.zeros(n_features))
+        # Set by the trainer for a first phase in which w(x) = w0 for every row (additive).
+        self.additive_only = False
+
+    def inputs(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(z, f)``: the linear part's inputs ``phi(T(x)) - phi(T(r))`` and the trunk's input."""
+        enc = self.encoder
+        xt, ple = enc.encode(x)
+        rt, rple = enc.encode(self.reference.unsqueeze(0))
+        return enc.shape(xt, ple) - enc.shape(rt, rple), enc.features(xt, ple)
+
+    def _split(self, out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Head output ``(..., n_out)`` -> weights ``(..., d, k)`` and bias ``(..., k)``."""
+        lead = out.shape[:-1]
+        if self.global_bias is None:
+            out = out.view(*lead, self.n_features + 1, self.n_outputs)
+            return out[..., :-1, :], out[..., -1, :]
+        weights = out.view(*lead, self.n_features, self.n_outputs)
+        return weights, self.global_bias.expand(*lead, self.n_outputs)
 
     def forward(self, x: torch.Tensor) -> NetOutput:
-        n = x.shape[0]
-        out = self.head(self.trunk(x))
-        if self.global_bias is None:
-            out = out.view(n, self.n_features + 1, self.n_outputs)
-            weights, bias = out[:, :-1, :], out[:, -1, :]
-        else:
-            weights = out.view(n, self.n_features, self.n_outputs)
-            bias = self.global_bias.expand(n, self.n_outputs)
-        logits = torch.einsum("ndk,nd->nk", weights, x - self.reference) + bias
-        return NetOutput(logits, weights, bias)
+        n, m = x.shape[0], self.members
+        z, f = self.inputs(x)
+        if self.additive_only:
+            weights, bias = self._split(self.head_bias.mean(0).expand(n, -1))
+            return NetOutput(torch.einsum("ndk,nd->nk", weights, z) + bias, weights, bias)
+        if self.adapter is not None:
+            f = (f.unsqueeze(0) * self.adapter.unsqueeze(1)).reshape(m * n, -1)
+        h = self.trunk(f).view(m, n, -1)
+        weights, bias = self._split(torch.baddbmm(self.head_bias, h, self.head_weight))
+        logits = torch.einsum("mndk,nd->mnk", weights, z) + bias
+        if m == 1:
+            return NetOutput(logits[0], weights[0], bias[0])
+        return NetOutput(logits.mean(0), weights.mean(0), bias.mean(0), logits)
 
     def contributions(self, x: torch.Tensor, out: NetOutput) -> torch.Tensor:
-        """Per-feature contributions ``w(x) * (x - r)`` of shape ``(n, d, k)``."""
-        return out.weights * (x - self.reference).unsqueeze(-1)
+        """Per-feature contributions ``w(x) * z(x)`` of shape ``(n, d, k)``."""
+        return out.weights * self.inputs(x)[0].unsqueeze(-1)

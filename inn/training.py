@@ -22,7 +22,8 @@ from inn.modules import INN, NetOutput
 from inn.tasks import TASKS
 
 # The INN-only terms of the objective; a network without them (TabResNet) trains with them off.
-INN_TERMS = ("weight_norm", "consistency_weight", "consistency_rows")
+INN_TERMS = ("weight_norm", "consistency_weight", "consistency_rows", "additive_epochs",
+             "global_lr_multiplier")
 
 
 @dataclass
@@ -44,6 +45,10 @@ class TrainingConfig:
         consistency_weight: coefficient of the coalition-consistency term (INN only, see
             :meth:`Trainer.consistency_loss`); 0 switches it off.
         consistency_rows: share of each batch's rows that get the consistency term.
+        additive_epochs: INN only: epochs of a first phase that trains only the parts of the
+            model shared by all rows (an additive model), see :meth:`Trainer.fit`; 0 = none.
+        global_lr_multiplier: INN only: the shared parts (``INN.GLOBAL_PARAMETERS``) learn with
+            this multiple of ``learning_rate``.
         patience: early stopping patience in epochs (used when validation data is given).
         verbose: 0 silent, 1 a progress bar over epochs.
     """
@@ -58,6 +63,8 @@ class TrainingConfig:
     weight_norm: float
     consistency_weight: float
     consistency_rows: float
+    additive_epochs: int
+    global_lr_multiplier: float
     patience: int
     verbose: int
 
@@ -69,7 +76,8 @@ class TrainingConfig:
         missing = [n for n in names if n not in params and n not in INN_TERMS]
         if missing:
             raise ValueError(f"training settings missing: {missing}")
-        return cls(**{n: params.get(n, 0.0) for n in names})
+        off = {"global_lr_multiplier": 1.0}
+        return cls(**{n: params.get(n, off.get(n, 0)) for n in names})
 
 
 @dataclass
@@ -140,9 +148,15 @@ class Trainer:
     ) -> torch.Tensor:
         """The whole objective: task loss (mixed for augmented batches), the L1 penalty on the
         per-row weights and, when ``coalitions`` are given, the consistency term."""
-        loss = self.task_loss(out.logits, y).mean()
+        logits = out.logits
+        if out.members is not None:  # each member learns from its own loss, as in TabM
+            m = out.members.shape[0]
+            logits = out.members.reshape(-1, out.members.shape[-1])
+            y = y.repeat(m)
+            y_mix = None if y_mix is None else y_mix.repeat(m)
+        loss = self.task_loss(logits, y).mean()
         if y_mix is not None:
-            loss = lam * loss + (1.0 - lam) * self.task_loss(out.logits, y_mix).mean()
+            loss = lam * loss + (1.0 - lam) * self.task_loss(logits, y_mix).mean()
         if out.weights is not None and self.config.weight_norm > 0:
             loss = loss + self.config.weight_norm * out.weights.abs().mean()
         if coalitions is not None:
@@ -161,7 +175,7 @@ class Trainer:
         and ViaSHAP, Alkhatib et al. 2025); the term is the mean squared residual.
         """
         m = mask.shape[0] // 2
-        contrib = self.module.contributions(x[:m], _slice(out, m))  # (m, d, k)
+        contrib = self.module.contributions(x[:m], _rows(out, 0, m))  # (m, d, k)
         contrib = contrib.repeat(2, 1, 1)
         predicted = torch.einsum("nd,ndk->nk", mask, contrib)
         return ((masked.logits - ref_logits - predicted) ** 2).mean()
@@ -204,14 +218,14 @@ class Trainer:
         BatchNorm sees the same mixture in training as in its running statistics.
         """
         cfg = self.config
-        if not (cfg.consistency_weight > 0 and isinstance(self.module, INN) and x.shape[1] > 1):
+        if not (cfg.consistency_weight > 0 and isinstance(self.module, INN) and x.shape[1] > 1
+                and not self.module.additive_only):  # an additive model is consistent as it is
             return self.module(x), None
         masked_x, mask = self._coalitions(x)
         ref = self.module.reference.unsqueeze(0)
         both = self.module(torch.cat([x, masked_x, ref]))
         n, m = x.shape[0], masked_x.shape[0]
-        masked = NetOutput(*(t[n : n + m] for t in both))
-        return _slice(both, n), Coalitions(masked, both.logits[-1:], mask)
+        return _rows(both, 0, n), Coalitions(_rows(both, n, n + m), both.logits[-1:], mask)
 
     def train_step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """One optimisation step on a batch (augment, forward, :meth:`get_loss`, backward, step);
@@ -239,32 +253,37 @@ class Trainer:
         self.module.train()
         return loss
 
-    def fit(self, x: torch.Tensor, y: torch.Tensor, x_val=None, y_val=None) -> Trainer:
-        """Train on device tensors; with validation tensors, stop early and keep the best epoch."""
+    def _param_groups(self) -> list[dict]:
+        """One group, or two where INN's shared parts learn faster (``global_lr_multiplier``)."""
+        names = set(getattr(self.module, "GLOBAL_PARAMETERS", ()))
+        params = [(n, p) for n, p in self.module.named_parameters() if p.requires_grad]
+        shared = [p for n, p in params if n in names]
+        rest = [p for n, p in params if n not in names]
+        mult = self.config.global_lr_multiplier
+        if mult == 1.0 or not shared:
+            return [{"params": rest + shared}]
+        return [{"params": rest}, {"params": shared, "lr": self.config.learning_rate * mult}]
+
+    def _phase(self, x, y, x_val, y_val, nr_epochs: int, nr_restarts: int, best: dict, bar):
+        """``nr_epochs`` epochs with a fresh AdamW and cosine schedule; ``best`` carries the
+        best validation loss and state across phases."""
         cfg = self.config
         n = x.shape[0]
-        if n < 2:
-            raise ValueError("training needs at least 2 rows")
         batch_size = min(cfg.batch_size, n)
         steps = n // batch_size + (1 if n % batch_size > 1 else 0)
         self.optimizer = torch.optim.AdamW(
-            self.module.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay,
+            self._param_groups(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay,
             fused=True,
         )
         self.scheduler = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
             self.optimizer,
-            T_0=cycle_length(cfg.nr_epochs * steps, cfg.nr_restarts, cfg.scheduler_t_mult),
+            T_0=cycle_length(nr_epochs * steps, nr_restarts, cfg.scheduler_t_mult),
             T_mult=cfg.scheduler_t_mult,
         )
-        best, best_state, bad_epochs = math.inf, None, 0
-        epochs = range(cfg.nr_epochs)
-        bar = None
-        if cfg.verbose:
-            from tqdm.auto import tqdm
-
-            bar = epochs = tqdm(epochs, desc=type(self.module).__name__, unit="epoch")
+        bad_epochs = 0
         self.module.train()
-        for epoch in epochs:
+        for _ in range(nr_epochs):
+            epoch = len(self.history) + 1
             perm = torch.randperm(n, generator=self.generator, device=x.device)
             total = torch.zeros((), device=x.device)
             for i in range(steps):
@@ -273,30 +292,63 @@ class Trainer:
             epoch_loss = float(total) / steps
             if not math.isfinite(epoch_loss):
                 raise FloatingPointError(
-                    f"training loss became {epoch_loss} in epoch {epoch + 1}; "
+                    f"training loss became {epoch_loss} in epoch {epoch}; "
                     "lower learning_rate or check the inputs for extreme values"
                 )
-            record = {"epoch": epoch + 1, "loss": epoch_loss}
+            record = {"epoch": epoch, "loss": epoch_loss}
             if x_val is not None:
                 record["val_loss"] = self.evaluate(x_val, y_val)
-                if record["val_loss"] < best - 1e-6:
-                    best, bad_epochs = record["val_loss"], 0
-                    best_state = copy.deepcopy(self.module.state_dict())
-                    self.best_epoch_ = epoch + 1
+                if record["val_loss"] < best["loss"] - 1e-6:
+                    best["loss"], bad_epochs = record["val_loss"], 0
+                    best["state"] = copy.deepcopy(self.module.state_dict())
+                    self.best_epoch_ = epoch
                 else:
                     bad_epochs += 1
             self.history.append(record)
             if bar is not None:
+                bar.update(1)
                 bar.set_postfix({k: f"{v:.4f}" for k, v in record.items() if k != "epoch"})
             if x_val is not None and bad_epochs >= cfg.patience:
                 break
+
+    def fit(self, x: torch.Tensor, y: torch.Tensor, x_val=None, y_val=None) -> Trainer:
+        """Train on device tensors; with validation tensors, stop early and keep the best epoch.
+
+        With ``additive_epochs`` (INN), a first phase trains only the parts of the model that are
+        the same for every row (w0, the shape functions and the bias: an additive model, a
+        linear one without shape functions); the second phase trains the whole hypernetwork
+        from there. Early stopping keeps the best epoch of both phases, so INN falls back to the
+        additive model where the hypernetwork does not improve the validation loss.
+        """
+        cfg = self.config
+        if x.shape[0] < 2:
+            raise ValueError("training needs at least 2 rows")
+        additive = cfg.additive_epochs if hasattr(self.module, "additive_only") else 0
+        bar = None
+        if cfg.verbose:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=additive + cfg.nr_epochs, desc=type(self.module).__name__,
+                       unit="epoch")
+        best = {"loss": math.inf, "state": None}
+        if additive > 0:
+            self.module.additive_only = True
+            try:
+                self._phase(x, y, x_val, y_val, additive, 1, best, bar)
+            finally:
+                self.module.additive_only = False
+            if best["state"] is not None:
+                self.module.load_state_dict(best["state"])
+        self._phase(x, y, x_val, y_val, cfg.nr_epochs, cfg.nr_restarts, best, bar)
         if bar is not None:
             bar.close()
-        if best_state is not None:
-            self.module.load_state_dict(best_state)
+        if best["state"] is not None:
+            self.module.load_state_dict(best["state"])
         self.module.eval()
         return self
 
 
-def _slice(out: NetOutput, n: int) -> NetOutput:
-    return NetOutput(*(None if t is None else t[:n] for t in out))
+def _rows(out: NetOutput, start: int, stop: int) -> NetOutput:
+    """Rows ``start:stop`` of every part of ``out`` (member logits are indexed on axis 1)."""
+    members = None if out.members is None else out.members[:, start:stop]
+    return NetOutput(*(None if t is None else t[start:stop] for t in out[:3]), members)

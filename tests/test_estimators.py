@@ -252,8 +252,9 @@ def test_get_loss_is_the_whole_objective():
     torch.manual_seed(0)
     module = INN(n_features=4, n_outputs=1, hidden_size=8, nr_blocks=1, dropout=0.0)
     start = {k: v.clone() for k, v in module.named_parameters()}
+    # no additive phase: it has no coalitions (an additive model is consistent as it is)
     params = {**inn.INNClassifier(nr_epochs=2, weight_decay=0.0, consistency_weight=1.0,
-                                  weight_norm=0.5).get_params()}
+                                  weight_norm=0.5, additive_epochs=0).get_params()}
     X = torch.randn(64, 4)
     y = (X[:, 0] > 0).float()
     Flat(module, task="binary", config=TrainingConfig.from_params(params), device="cpu",
