@@ -192,3 +192,15 @@ def test_end_to_end_tiny(tmp_path):
     text = tables.main_table(tables.load_main(tmp_path))
     assert "gt_corr" in text and "KernelSHAP / INN" in text
     assert "consistency" in tables.ablation_table(tables.load_ablation(tmp_path))
+
+
+def test_topk_exact_counts_rows_whose_top_features_are_the_relevant_ones():
+    from inn.evaluation.metrics import topk_exact
+
+    relevant = np.array([True, True, False, False])
+    phi = np.array([
+        [3.0, -2.0, 0.1, 0.0],   # top-2 = {0, 1}: exact
+        [3.0, 0.0, -2.0, 0.1],   # top-2 = {0, 2}: not exact
+        [-0.5, 0.4, 0.3, -0.2],  # top-2 = {0, 1}: exact
+    ])
+    np.testing.assert_array_equal(topk_exact(phi, relevant), [1.0, 0.0, 1.0])

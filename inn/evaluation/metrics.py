@@ -37,7 +37,9 @@ Definitions (per row x, attribution phi = phi(x)):
   k/d in [0, 1].
 * **gt_corr / gt_corr_ref**: per-row Pearson correlation between phi and the true attributions
   (centred ``g_i(x_i) - E g_i``, resp. baseline Shapley at r; see :mod:`.synthetic`),
-  averaged over rows; **gt_mse**: mean squared difference to the centred truth.
+  averaged over rows; **gt_mse**: mean squared difference to the centred truth;
+  **topk_exact**: share of rows whose k largest ``|phi_i|`` are exactly the k features the target
+  depends on.
 * **efficiency_gap**: ``mean |sum_i phi_i - (f(x) - f(r))| / mean |f(x) - f(r)|``: 0 when the
   attributions add up to the output's change from the reference.
 
@@ -195,9 +197,21 @@ def per_row_metrics(probe: ModelProbe, phi: np.ndarray, rows=None, truth=None,
     if truth is not None:
         out["gt_corr"] = rowwise_pearson(phi, truth)
         out["gt_mse"] = ((phi - truth) ** 2).mean(axis=1)
+        out["topk_exact"] = topk_exact(phi, np.any(np.asarray(truth) != 0, axis=0))
     if truth_ref is not None:
         out["gt_corr_ref"] = rowwise_pearson(phi, truth_ref)
     return out
+
+
+def topk_exact(phi: np.ndarray, relevant: np.ndarray) -> np.ndarray:
+    """Per row, 1.0 when the k largest ``|phi|`` are exactly the k relevant features (k = their
+    number), else 0.0."""
+    relevant = np.asarray(relevant, dtype=bool)
+    k = int(relevant.sum())
+    if k in (0, relevant.size):
+        return np.ones(len(phi))
+    top = np.argsort(-np.abs(phi), axis=1, kind="stable")[:, :k]
+    return relevant[top].all(axis=1).astype(np.float64)
 
 
 def summarise(per_row: dict[str, np.ndarray], subset=None) -> dict[str, float]:
@@ -206,7 +220,7 @@ def summarise(per_row: dict[str, np.ndarray], subset=None) -> dict[str, float]:
     mean = {k: float(np.mean(v[sel])) for k, v in per_row.items()}
     out = {}
     for key in ("faithfulness_ref", "faithfulness_cond", "monotonicity", "gt_corr",
-                "gt_corr_ref", "gt_mse"):  # fmt: skip
+                "gt_corr_ref", "gt_mse", "topk_exact"):  # fmt: skip
         if key in mean:
             out[key] = mean[key]
     den = mean["gap"] if mean["gap"] > 0 else np.nan

@@ -13,7 +13,8 @@ import numpy as np
 
 from inn.results import load_results, result_path, write_text_atomic
 
-MAIN_METRICS = ("gt_corr", "gt_corr_ref", "gt_mse", "faithfulness_ref", "faithfulness_cond",
+MAIN_METRICS = ("gt_corr", "gt_corr_ref", "gt_mse", "topk_exact", "faithfulness_ref",
+                "faithfulness_cond",
                 "monotonicity", "infidelity", "deletion_area", "insertion_area")  # fmt: skip
 REAL_METRICS = ("faithfulness_ref", "faithfulness_cond", "deletion_area", "insertion_area",
                 "infidelity")  # fmt: skip
@@ -163,6 +164,8 @@ def ratio_table(recs) -> str:
 ABLATION_COLUMNS = (
     ("gt_corr", "inn", "metrics_common"),
     ("gt_corr", "kernelshap_inn", "metrics_common"),
+    ("topk_exact", "inn", "metrics_common"),
+    ("topk_exact", "kernelshap_inn", "metrics_common"),
     ("gt_corr_ref", "inn", "metrics_common"),
     ("gt_corr_ref", "kernelshap_inn", "metrics_common"),
     ("faithfulness_ref", "inn", "metrics"),
