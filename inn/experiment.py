@@ -47,7 +47,7 @@ def versions() -> dict[str, str]:
     """Versions of Python and the libraries that produce results."""
     out = {"python": platform.python_version()}
     for pkg in ("inn", "torch", "scikit-learn", "numpy", "pandas", "catboost", "pytorch-tabnet",
-                "interpret-core", "openml"):  # fmt: skip
+                "interpret-core", "pytabkit", "openml"):  # fmt: skip
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:

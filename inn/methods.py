@@ -139,3 +139,9 @@ register(name="logistic_regression", label="Logistic regression", color="#e377c2
 register(name="decision_tree", label="Decision tree", color="#7f7f7f",
          model="inn.baselines.decision_tree:DecisionTreeBaseline",
          space="inn.baselines.decision_tree:search_space")
+register(name="realmlp", label="RealMLP-TD", color="#bcbd22",
+         model="inn.baselines.realmlp:RealMLPBaseline",
+         space="inn.baselines.realmlp:search_space", interpretable=False)
+register(name="tabm", label="TabM", color="#393b79",
+         model="inn.baselines.tabm:TabMBaseline", space="inn.baselines.tabm:search_space",
+         interpretable=False)

@@ -52,6 +52,7 @@ _PIP_NAMES = {
     "interpret": "interpret-core",
     "torch": "torch",
     "sklearn": "scikit-learn",
+    "pytabkit": "pytabkit",
 }
 
 
