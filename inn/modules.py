@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -133,24 +134,27 @@ class InputEncoder(nn.Module):
     @torch.no_grad()
     def fit(self, x: torch.Tensor) -> InputEncoder:
         """Set the statistics from the training rows ``x`` of shape ``(n, d)``."""
-        d = x.shape[1]
-        numeric = torch.tensor([torch.unique(x[:, j]).numel() > 2 for j in range(d)])
-        self.numeric.copy_(numeric)
+        # numpy, in float64: torch.quantile refuses inputs of more than 2**24 elements
+        values = x.detach().cpu().double().numpy()
+        numeric = np.array([len(np.unique(col)) > 2 for col in values.T], dtype=bool)
+        self.numeric.copy_(torch.from_numpy(numeric))
         if self.robust:
-            q = torch.quantile(x, torch.tensor([0.25, 0.5, 0.75], dtype=x.dtype), dim=0)
-            iqr, std = (q[2] - q[0]) / 1.349, x.std(dim=0)
-            scale = torch.where(iqr > 1e-8, iqr, torch.where(std > 1e-8, std, torch.ones_like(std)))
-            self.center.copy_(torch.where(numeric, q[1], torch.zeros_like(q[1])))
-            self.scale.copy_(torch.where(numeric, scale, torch.ones_like(scale)))
+            q25, q50, q75 = np.quantile(values, [0.25, 0.5, 0.75], axis=0)
+            iqr, std = (q75 - q25) / 1.349, values.std(axis=0)
+            scale = np.where(iqr > 1e-8, iqr, np.where(std > 1e-8, std, 1.0))
+            self.center.copy_(torch.from_numpy(np.where(numeric, q50, 0.0)))
+            self.scale.copy_(torch.from_numpy(np.where(numeric, scale, 1.0)))
         if self.n_bins > 0:
-            xt = self.transform(x)
-            levels = torch.linspace(0, 1, self.n_bins + 1, dtype=x.dtype)
-            for j in torch.nonzero(numeric).flatten().tolist():
-                edges = torch.unique(torch.quantile(xt[:, j], levels))
-                k = edges.numel() - 1  # fewer bins where quantiles coincide
-                self.lower[j, :k] = edges[:-1]
-                self.width[j, :k] = edges[1:] - edges[:-1]
-                self.lower[j, k:] = edges[-1]
+            xt = self.transform(torch.from_numpy(values).to(self.center)).double().cpu().numpy()
+            levels = np.linspace(0.0, 1.0, self.n_bins + 1)
+            lower, width = np.zeros(self.lower.shape), np.zeros(self.width.shape)
+            for j in np.flatnonzero(numeric):
+                edges = np.unique(np.quantile(xt[:, j], levels))
+                k = len(edges) - 1  # fewer bins where quantiles coincide
+                lower[j, :k], width[j, :k] = edges[:-1], np.diff(edges)
+                lower[j, k:] = edges[-1]
+            self.lower.copy_(torch.from_numpy(lower))
+            self.width.copy_(torch.from_numpy(width))
         return self
 
     def transform(self, x: torch.Tensor) -> torch.Tensor:
