@@ -22,6 +22,7 @@ import sys
 from inn import cli, methods
 from inn.data import TEST_SIZE
 from inn.data.preprocessing import SCALINGS
+from inn.validation import Real
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--methods", nargs="+",
                    help=f"method names: {', '.join(methods.names())} (default: the suite "
                         "file's)")
-    p.add_argument("--seeds", nargs="+", type=cli.non_negative_int, help="seeds (default: 0)")
+    p.add_argument("--seeds", nargs="+", type=cli.seed, help="seeds (default: 0)")
     p.add_argument("--set", action="append", default=[], metavar="METHOD.PARAM=VALUE",
                    help="a hyperparameter for one method, e.g. inn.nr_epochs=20 (repeatable; "
                         "VALUE is read as YAML; default: none)")
@@ -63,10 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ray_address", default=None,
                    help="Ray cluster address for ray.init (e.g. auto, ray://head:10001); "
                         "default: start a local instance")
-    p.add_argument("--num_cpus", type=float, default=None,
+    p.add_argument("--num_cpus", type=Real(0).parse, default=None,
                    help="Ray CPUs per cell for every method (suite 'resources' set them per "
                         "method; default 1)")
-    p.add_argument("--num_gpus", type=float, default=None,
+    p.add_argument("--num_gpus", type=Real(0).parse, default=None,
                    help="Ray GPUs per cell for every method (default 0; > 0 runs on cuda)")
     p.add_argument("--skip_failed", action="store_true",
                    help="do not retry cells that failed before (default: retry them)")
@@ -119,7 +120,7 @@ def _entry() -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         return main()
-    except (SuiteError, ValueError, ImportError, FileNotFoundError) as err:
+    except (SuiteError, ValueError, ImportError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 

@@ -21,9 +21,12 @@ import argparse
 import logging
 import sys
 
+from inn import cli
+from inn.data import dataset_key
 from inn.evaluation.explainers import EXPLAINERS, INN_VARIANTS
 from inn.evaluation.runner import ABLATION_SUITE, ABLATION_VARIANTS, DEFAULT_SUITE, XAIConfig
-from inn.evaluation.synthetic import all_benchmarks
+from inn.evaluation.synthetic import all_benchmarks, parse_name
+from inn.results import check_output_dir
 
 SIZES = ("n_train", "nr_epochs", "n_explain", "n_slow")  # XAIConfig fields with a flag
 
@@ -36,8 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"run the default suite of {len(DEFAULT_SUITE)} benchmarks (default: off)")
     p.add_argument("--every_synthetic", action="store_true",
                    help=f"run all {len(all_benchmarks())} synthetic benchmarks (default: off)")
-    p.add_argument("--seed", type=int, default=None, help="one seed (default: 0)")
-    p.add_argument("--seeds", type=int, nargs="+", default=None,
+    p.add_argument("--seed", type=cli.seed, default=None, help="one seed (default: 0)")
+    p.add_argument("--seeds", type=cli.seed, nargs="+", default=None,
                    help="several seeds; the tables use only these (default: --seed)")
     p.add_argument("--output_dir", default="results",
                    help="root of the results tree (default: results)")
@@ -50,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = XAIConfig()
     for name, text in zip(SIZES, ("training rows", "network epochs", "explained rows",
                                   "rows for KernelSHAP and LIME")):  # fmt: skip
-        p.add_argument(f"--{name}", type=int, default=None,
+        p.add_argument(f"--{name}", type=cli.positive_int, default=None,
                        help=f"{text} (default: {getattr(defaults, name)}, or less with --fast)")
     p.add_argument("--overwrite", action="store_true",
                    help="rerun benchmarks whose result exists (default: skip them)")
@@ -66,10 +69,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print and write the ablation table (default: with --ablation)")
     p.add_argument("--list", action="store_true",
                    help="list benchmark names and exit (default: off)")
-    p.add_argument("--threads", type=int, default=1, help="torch threads (default: 1)")
+    p.add_argument("--threads", type=cli.positive_int, default=1,
+                   help="torch threads (default: 1)")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="log progress of each run (default: warnings only)")
     return p
+
+
+def check_benchmark(name: str) -> str:
+    """A benchmark name (synthetic, ``real_<key>`` or ``leak_<key>``); ValueError otherwise."""
+    if name.startswith(("real_", "leak_")):
+        dataset_key(name.split("_", 1)[1])
+        return name
+    parse_name(name)
+    return name
 
 
 def main(argv=None) -> int:
@@ -79,22 +92,27 @@ def main(argv=None) -> int:
     if args.list:
         print("\n".join(all_benchmarks() + ["real_<store key>", "leak_<store key>"]))
         return 0
+    # every input is checked before any work
+    benchmarks = [check_benchmark(b) for b in args.benchmark]
+    if args.all:
+        benchmarks += DEFAULT_SUITE
+    if args.every_synthetic:
+        benchmarks += all_benchmarks()
+    benchmarks = list(dict.fromkeys(benchmarks))
+    cfg = XAIConfig.fast() if args.fast else XAIConfig()
+    for name in SIZES:
+        if getattr(args, name) is not None:
+            setattr(cfg, name, getattr(args, name))
+    if cfg.n_slow > cfg.n_explain:
+        raise ValueError(f"--n_slow ({cfg.n_slow}) must not exceed --n_explain "
+                         f"({cfg.n_explain})")
+    check_output_dir(args.output_dir)
     import torch
 
     from inn.evaluation import runner, tables
 
     torch.set_num_threads(args.threads)
     seeds = args.seeds or ([args.seed] if args.seed is not None else [0])
-    cfg = XAIConfig.fast() if args.fast else XAIConfig()
-    for name in SIZES:
-        if getattr(args, name) is not None:
-            setattr(cfg, name, getattr(args, name))
-    benchmarks = list(args.benchmark)
-    if args.all:
-        benchmarks += DEFAULT_SUITE
-    if args.every_synthetic:
-        benchmarks += all_benchmarks()
-    benchmarks = list(dict.fromkeys(benchmarks))
 
     def echo(text):
         print(text, flush=True)
@@ -114,5 +132,11 @@ def main(argv=None) -> int:
     return 0
 
 
+def _entry() -> int:
+    codes = []
+    status = cli.main_guard(lambda: codes.append(main()), log_level=None)
+    return status or (codes[0] if codes else 0)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_entry())

@@ -7,52 +7,13 @@ import inspect
 import logging
 import sys
 
-from inn.data import VALIDATION_SIZE, dataset_key
+from inn.data import VALIDATION_SIZE, DatasetError, dataset_key
 from inn.data.preprocessing import SCALINGS
+from inn.validation import SEED, Choice, Int
 
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    value = float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = float(text)
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
-
-
-def boolean(text: str) -> bool:
-    """``true/false``, ``yes/no``, ``1/0`` (case-insensitive)."""
-    value = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}.get(
-        text.strip().lower())
-    if value is None:
-        raise argparse.ArgumentTypeError(f"must be true or false, got {text}")
-    return value
-
-
-def probability(text: str) -> float:
-    value = float(text)
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text}")
-    return value
+positive_int = Int(1).parse  # argparse types: an integer >= 1, an integer >= 0, a seed
+non_negative_int = Int(0).parse
+seed = SEED.parse
 
 
 def open_fraction(text: str) -> float:
@@ -62,11 +23,12 @@ def open_fraction(text: str) -> float:
     return value
 
 
-def unit_fraction(text: str) -> float:
-    value = float(text)
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
-    return value
+def dataset_id(text: str) -> int | str:
+    """argparse ``type`` of ``--dataset_id``: an OpenML id or a plain store key."""
+    try:
+        return dataset_key(text)
+    except DatasetError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _run_defaults() -> dict:
@@ -79,10 +41,10 @@ def _run_defaults() -> dict:
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags shared by the experiment scripts; their defaults are :func:`inn.experiment.run`'s."""
     run = _run_defaults()
-    parser.add_argument("--dataset_id", type=dataset_key, default=1510,
+    parser.add_argument("--dataset_id", type=dataset_id, default=1510,
                         help="OpenML dataset id or store key (default: 1510, scikit-learn's "
                              "breast-cancer data, which needs no network)")
-    parser.add_argument("--seed", type=non_negative_int, default=run["seed"],
+    parser.add_argument("--seed", type=seed, default=run["seed"],
                         help=f"seed of the split and the method (default: {run['seed']})")
     parser.add_argument("--test_split_size", type=open_fraction, default=run["test_split_size"],
                         help=f"share of rows held out for testing (default: "
@@ -116,41 +78,32 @@ def run_options(args: argparse.Namespace) -> dict:
     return {name: getattr(args, name) for name in names}
 
 
-# Estimator parameter -> argparse settings of its flag. The defaults are not here: every flag
-# shows the estimator's default and passes nothing unless given, so the estimator's applies.
+# Estimator parameter -> the help of its flag. Neither the defaults nor the types and ranges are
+# here: every flag parses and checks its value with the estimator's own spec
+# (inn.estimators.NETWORK_PARAMETERS / INN_PARAMETERS), shows the estimator's default, and
+# passes nothing unless given, so the estimator's default applies.
 NETWORK_ARGUMENTS = {
-    "nr_blocks": {"type": non_negative_int, "help": "residual blocks in the trunk"},
-    "hidden_size": {"type": positive_int, "help": "trunk width"},
-    "dropout_rate": {"type": probability, "help": "dropout"},
-    "nr_epochs": {"type": positive_int, "help": "training epochs"},
-    "batch_size": {"type": positive_int, "help": "rows per step"},
-    "learning_rate": {"type": float, "help": "AdamW learning rate"},
-    "weight_decay": {"type": non_negative_float, "help": "AdamW weight decay"},
-    "nr_restarts": {"type": positive_int, "help": "number of cosine annealing cycles"},
-    "scheduler_t_mult": {"type": positive_int, "help": "growth factor of each cosine cycle"},
-    "augmentation_probability": {"type": probability,
-                                 "help": "chance per batch of Mixup or CutMix (equal odds)"},
-    "patience": {"type": positive_int,
-                 "help": "early stopping patience (epochs) on the validation split"},
-    "weight_norm": {"type": non_negative_float,
-                    "help": "L1 coefficient on the per-row weights w(x)"},
-    "bias": {"choices": ("global", "row"),
-             "help": "one bias for all rows (global) or one emitted per row (row)"},
-    "consistency_weight": {"type": non_negative_float,
-                           "help": "weight of the coalition-consistency term (0 = off)"},
-    "consistency_rows": {"type": unit_fraction,
-                         "help": "share of each batch that gets the consistency term"},
-    "shape_functions": {"type": boolean,
-                        "help": "learn a piecewise-linear shape function per numeric column"},
-    "additive_epochs": {"type": non_negative_int,
-                        "help": "epochs of a first phase that fits the additive part only"},
-    "global_lr_multiplier": {"type": positive_float,
-                             "help": "learning-rate multiple of the parts shared by all rows"},
-    "members": {"type": positive_int, "help": "ensemble members sharing the trunk"},
-    "n_bins": {"type": non_negative_int,
-               "help": "quantile bins per numeric column (piecewise-linear encoding)"},
-    "robust": {"type": boolean,
-               "help": "robust scaling and smooth clipping of numeric columns"},
+    "nr_blocks": "residual blocks in the trunk",
+    "hidden_size": "trunk width",
+    "dropout_rate": "dropout",
+    "nr_epochs": "training epochs",
+    "batch_size": "rows per step",
+    "learning_rate": "AdamW learning rate",
+    "weight_decay": "AdamW weight decay",
+    "nr_restarts": "number of cosine annealing cycles",
+    "scheduler_t_mult": "growth factor of each cosine cycle",
+    "augmentation_probability": "chance per batch of Mixup or CutMix (equal odds)",
+    "patience": "early stopping patience (epochs) on the validation split",
+    "weight_norm": "L1 coefficient on the per-row weights w(x)",
+    "bias": "one bias for all rows (global) or one emitted per row (row)",
+    "consistency_weight": "weight of the coalition-consistency term (0 = off)",
+    "consistency_rows": "share of each batch that gets the consistency term",
+    "shape_functions": "learn a piecewise-linear shape function per numeric column",
+    "additive_epochs": "epochs of a first phase that fits the additive part only",
+    "global_lr_multiplier": "learning-rate multiple of the parts shared by all rows",
+    "members": "ensemble members sharing the trunk",
+    "n_bins": "quantile bins per numeric column (piecewise-linear encoding)",
+    "robust": "robust scaling and smooth clipping of numeric columns",
 }
 # Estimator parameters the pipeline sets: --device, --seed, --quiet, and the validation split.
 RUN_MANAGED = ("device", "random_state", "verbose", "early_stopping", "validation_fraction")
@@ -167,16 +120,21 @@ def add_network_arguments(parser: argparse.ArgumentParser, estimators: dict) -> 
     if names != set(NETWORK_ARGUMENTS):
         raise RuntimeError("flags and estimator parameters differ: "
                            f"{sorted(names ^ set(NETWORK_ARGUMENTS))}")
+    specs = {}
+    for cls in estimators.values():
+        specs.update(cls._parameters)
     group = parser.add_argument_group("network hyperparameters (defaults are the estimators')")
-    for name, spec in NETWORK_ARGUMENTS.items():
+    for name, text in NETWORK_ARGUMENTS.items():
         owners = {m: d[name] for m, d in defaults.items() if name in d}
         if len(set(map(repr, owners.values()))) == 1:
             default = str(next(iter(owners.values())))
         else:
             default = ", ".join(f"{m} {v}" for m, v in owners.items())
         only = f"; {', '.join(owners)} only" if len(owners) < len(defaults) else ""
-        group.add_argument(f"--{name}", default=argparse.SUPPRESS, **{
-            **spec, "help": f"{spec['help']} (default: {default}{only})".replace("%", "%%")})
+        spec = specs[name]
+        kind = {"choices": spec.options} if isinstance(spec, Choice) else {"type": spec.parse}
+        group.add_argument(f"--{name}", default=argparse.SUPPRESS, **kind,
+                           help=f"{text} (default: {default}{only})".replace("%", "%%"))
 
 
 def network_params(parser, args: argparse.Namespace, method: str, estimators: dict) -> dict:
@@ -214,17 +172,21 @@ def report(record: dict, top: int = 10) -> None:
         print(f"result: {record['path']}")
 
 
-def main_guard(func) -> int:
-    """Run ``func``; turn expected errors into one line on stderr and exit code 2."""
+def main_guard(func, log_level: int | None = logging.INFO) -> int:
+    """Run ``func``; turn expected errors into one line on stderr and exit code 2.
+
+    ``log_level``: the level of the logging set up first (None: ``func`` sets it up).
+    """
     from inn.data import DatasetError
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if log_level is not None:
+        logging.basicConfig(level=log_level, format="%(levelname)s %(name)s: %(message)s")
     try:
         func()
     except KeyboardInterrupt:
         print("interrupted; no result file was written for the run in flight", file=sys.stderr)
         return 130
-    except (DatasetError, ValueError, ImportError, FloatingPointError, FileNotFoundError) as err:
+    except (DatasetError, ValueError, ImportError, FloatingPointError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

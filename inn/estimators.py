@@ -9,6 +9,7 @@ frames with categorical columns.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -21,15 +22,76 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from inn.explanation import Explanation, bias_share, global_importance
 from inn.modules import INN, TabResNet
 from inn.training import Trainer, TrainingConfig
+from inn.validation import Bool, Choice, Int, Real, check_device_name, check_random_state
 
 PREDICT_CHUNK = 65536
+# Inputs whose encoded columns reach this magnitude get a warning at fit: BatchNorm squares its
+# float32 inputs (overflow near 1e19) and the linear terms w * x swamp the loss long before.
+LARGE_INPUT = 1e6
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+# The one definition of every setting's type and range (checked by ``fit``, read by the CLIs).
+NETWORK_PARAMETERS = {
+    "nr_blocks": Int(0),
+    "hidden_size": Int(1),
+    "dropout_rate": Real(0, 1, high_open=True),
+    "nr_epochs": Int(1),
+    "batch_size": Int(2),
+    "learning_rate": Real(0, low_open=True),
+    "weight_decay": Real(0),
+    "nr_restarts": Int(1),
+    "scheduler_t_mult": Int(1),
+    "augmentation_probability": Real(0, 1),
+    "early_stopping": Bool(),
+    "validation_fraction": Real(0, 1, low_open=True, high_open=True),
+    "patience": Int(1),
+    "n_bins": Int(0),
+    "robust": Bool(),
+    "verbose": Int(0),
+}
+INN_PARAMETERS = {
+    "weight_norm": Real(0),
+    "bias": Choice(("global", "row")),
+    "consistency_weight": Real(0),
+    "consistency_rows": Real(0, 1, low_open=True),
+    "shape_functions": Bool(),
+    "additive_epochs": Int(0),
+    "global_lr_multiplier": Real(0, low_open=True),
+    "members": Int(1),
+}
 
 
 def resolve_device(device: str) -> torch.device:
-    """``"auto"`` picks CUDA when available, else the CPU; anything else is passed to torch."""
+    """``"auto"`` picks CUDA when available, else the CPU; ``"cpu"``, ``"cuda"``, ``"cuda:N"``
+    and ``"mps"`` are checked to exist, with a ValueError that says what is missing."""
+    check_device_name("device", device)
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    dev = torch.device(device)
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            build = "a CPU-only build" if torch.version.cuda is None else \
+                f"built for CUDA {torch.version.cuda}"
+            raise ValueError(f"device {device!r}: torch finds no CUDA GPU (torch "
+                             f"{torch.__version__}, {build}); use device 'auto' or 'cpu'")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f"device {device!r}: there are only {torch.cuda.device_count()} "
+                             "CUDA device(s)")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device {device!r}: torch finds no MPS device; use 'auto' or 'cpu'")
+    return dev
+
+
+def _rng_devices(device: torch.device) -> list[int]:
+    """The CUDA devices whose random state a fit on ``device`` uses (for ``fork_rng``)."""
+    if device.type != "cuda":
+        return []
+    return [device.index if device.index is not None else torch.cuda.current_device()]
+
+
+def _column_names(est, columns) -> list[str]:
+    names = getattr(est, "feature_names_in_", None)
+    return [str(names[j]) if names is not None else f"x{j}" for j in columns]
 
 
 class _NetworkEstimator(BaseEstimator):
@@ -94,25 +156,14 @@ class _NetworkEstimator(BaseEstimator):
         )
 
     # ---- validation --------------------------------------------------------------------------
+    _parameters = NETWORK_PARAMETERS
+
     def _check_params(self) -> None:
-        checks = {
-            "nr_blocks": self.nr_blocks >= 0,
-            "hidden_size": self.hidden_size >= 1,
-            "dropout_rate": 0 <= self.dropout_rate < 1,
-            "nr_epochs": self.nr_epochs >= 1,
-            "batch_size": self.batch_size >= 2,
-            "learning_rate": self.learning_rate > 0,
-            "weight_decay": self.weight_decay >= 0,
-            "nr_restarts": self.nr_restarts >= 1,
-            "scheduler_t_mult": self.scheduler_t_mult >= 1,
-            "augmentation_probability": 0 <= self.augmentation_probability <= 1,
-            "validation_fraction": 0 < self.validation_fraction < 1,
-            "patience": self.patience >= 1,
-            "n_bins": self.n_bins >= 0,
-        }
-        for name, ok in checks.items():
-            if not ok:
-                raise ValueError(f"invalid {name}={getattr(self, name)!r}")
+        """Check every setting against its spec (:data:`NETWORK_PARAMETERS`, and
+        :data:`INN_PARAMETERS` for INN); ValueError naming the first bad one."""
+        for name, spec in self._parameters.items():
+            spec.check(name, getattr(self, name))
+        check_device_name("device", self.device)
 
     def _validate_X(self, X, *, reset: bool, y=None):
         try:
@@ -120,12 +171,43 @@ class _NetworkEstimator(BaseEstimator):
                 return validate_data(self, X, y, dtype=np.float32, y_numeric=False)
             return validate_data(self, X, dtype=np.float32, reset=False)
         except ValueError as err:
+            if "Input y" in str(err):
+                raise
+            problem = self._describe_bad_X(X)
+            if problem is not None:
+                raise ValueError(problem) from err
             if "could not convert" in str(err) or "dtype" in str(err).lower():
                 raise ValueError(
                     f"{type(self).__name__} needs numeric X ({err}); encode categorical columns "
                     "first, e.g. with inn.TabularPreprocessor in a Pipeline"
                 ) from err
             raise
+
+    def _describe_bad_X(self, X) -> str | None:
+        """What is wrong with numeric ``X`` that validation refused: NaN, infinities or values
+        beyond float32's range, by column (None when it is something else)."""
+        try:
+            if np.iscomplexobj(X):
+                return None
+            values = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError):
+            return None
+        if values.ndim != 2:
+            return None
+        names = list(X.columns) if hasattr(X, "columns") else None
+        label = (lambda j: str(names[j])) if names is not None else (lambda j: f"x{j}")
+        bad = ~np.isfinite(values)
+        if bad.any():
+            cols = [label(j) for j in np.flatnonzero(bad.any(axis=0))]
+            return (f"X has NaN or infinite values in {int(bad.any(axis=1).sum())} row(s), "
+                    f"columns {cols[:10]}{' ...' if len(cols) > 10 else ''}; impute or drop "
+                    "them first (inn.TabularPreprocessor imputes)")
+        huge = np.abs(values) > FLOAT32_MAX
+        if huge.any():
+            cols = [label(j) for j in np.flatnonzero(huge.any(axis=0))]
+            return (f"X has values beyond float32's range (|x| > {FLOAT32_MAX:.3g}) in columns "
+                    f"{cols[:10]}; rescale them first")
+        return None
 
     # ---- fit ---------------------------------------------------------------------------------
     def fit(self, X, y, *, X_val=None, y_val=None):
@@ -138,16 +220,18 @@ class _NetworkEstimator(BaseEstimator):
                 them, ``early_stopping=True`` holds out ``validation_fraction`` of the rows.
         """
         self._check_params()
+        seed = check_random_state("random_state", self.random_state)
+        if (X_val is None) != (y_val is None):
+            raise ValueError("X_val and y_val must be given together (validation rows and their "
+                             f"targets); got only {'X_val' if y_val is None else 'y_val'}")
         X, y = self._validate_X(X, reset=True, y=y)
         if X.shape[0] < 2:
             raise ValueError(f"got {X.shape[0]} sample; training needs at least 2 (BatchNorm)")
         y_enc = self._encode_target(y)
+        if X_val is not None:
+            X_val = self._validate_X(X_val, reset=False)
+            y_val_enc = self._encode_validation_target(y_val, len(X_val))
         self.device_ = resolve_device(self.device)
-        seed = (
-            self.random_state
-            if self.random_state is not None
-            else int(np.random.randint(0, 2**31 - 1))
-        )
         rng = np.random.default_rng(seed)
         # The reference point and the encoder's statistics come from all rows given to fit (not
         # only those left after an internal hold-out), so r is the mean of X as documented.
@@ -157,14 +241,27 @@ class _NetworkEstimator(BaseEstimator):
             perm = rng.permutation(len(X))
             val, train = perm[:n_val], perm[n_val:]
             X, X_val, y_enc, y_val_enc = X[train], X[val], y_enc[train], y_enc[val]
-        elif X_val is not None:
-            X_val = self._validate_X(X_val, reset=False)
-            y_val_enc = self._encode_target(np.asarray(y_val), refit=False)
-        # Seeds the global torch RNG (used by dropout and initialisation) for reproducibility.
-        torch.manual_seed(seed)
+        # Initialisation and dropout draw from torch's global generators: seed them for
+        # reproducibility inside fork_rng, which restores the caller's random state afterwards.
+        with torch.random.fork_rng(devices=_rng_devices(self.device_)):
+            torch.random.default_generator.manual_seed(seed)
+            if self.device_.type == "cuda":
+                torch.cuda.manual_seed_all(seed)
+            module = self._fit_module(X, y_enc, X_val, y_val_enc if X_val is not None else None,
+                                      X_all, seed)
+        self.module_ = module
+        if self._interpretable:  # (large inputs were warned about above)
+            expl = self._explain_scaled(X, warn=False)
+            self.feature_importances_ = global_importance(expl[0])
+            self.bias_share_ = bias_share(*expl[:2])
+        return self
+
+    def _fit_module(self, X, y_enc, X_val, y_val_enc, X_all, seed: int):
+        """Build the module, fit its encoder on all rows and train it (the seeded part of fit)."""
         k = 1 if self.task_ in ("binary", "regression") else len(self.classes_)
         module = self._build_module(X.shape[1], k)
         module.encoder.fit(X_all)
+        self._warn_large_inputs(module, X_all)
         if isinstance(module, INN):
             module.reference.copy_(X_all.mean(dim=0))
         module.to(self.device_)
@@ -175,14 +272,33 @@ class _NetworkEstimator(BaseEstimator):
         )
         val_args = () if X_val is None else (to_dev(X_val), self._target_tensor(y_val_enc))
         trainer.fit(to_dev(X), self._target_tensor(y_enc), *val_args)
-        self.module_ = module
         self.history_ = trainer.history
         self.best_epoch_ = trainer.best_epoch_
-        if self._interpretable:
-            expl = self._explain_scaled(X)
-            self.feature_importances_ = global_importance(expl[0])
-            self.bias_share_ = bias_share(*expl[:2])
-        return self
+        return module
+
+    def _warn_large_inputs(self, module, X_all: torch.Tensor) -> None:
+        """Warn about columns that reach :data:`LARGE_INPUT` after the input encoding (without
+        ``robust``, or two-valued columns, which ``robust`` leaves as they are)."""
+        with torch.no_grad():
+            peak = module.encoder.transform(X_all).abs().amax(dim=0).double().numpy()
+        large = np.flatnonzero(peak >= LARGE_INPUT)
+        if large.size:
+            names = _column_names(self, large[:10])
+            warnings.warn(
+                f"columns {names}{' ...' if large.size > 10 else ''} reach |x| = "
+                f"{peak[large].max():.3g} after the input encoding; training on such magnitudes "
+                "is unreliable: standardise them (e.g. inn.data.TabularPreprocessor)"
+                + ("" if self.robust else " or use robust=True"), UserWarning, stacklevel=3)
+
+    def _encode_validation_target(self, y_val, n_rows: int):
+        y_val = np.asarray(y_val)
+        if y_val.ndim != 1 or len(y_val) != n_rows:
+            raise ValueError(f"y_val must be 1-D with one target per row of X_val ({n_rows}), "
+                             f"got shape {y_val.shape}")
+        try:
+            return self._encode_target(y_val, refit=False)
+        except ValueError as err:
+            raise ValueError(f"y_val: {err}") from None
 
     def _to_device(self, X: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32)).to(self.device_)
@@ -193,7 +309,7 @@ class _NetworkEstimator(BaseEstimator):
 
     # ---- forward -----------------------------------------------------------------------------
     @torch.no_grad()
-    def _forward(self, X: np.ndarray, parts: bool = False):
+    def _forward(self, X: np.ndarray, parts: bool = False, warn: bool = True):
         """Eval-mode forward pass in chunks; returns logits, or (contributions, bias, weights)."""
         self.module_.eval()
         outs = []
@@ -206,15 +322,50 @@ class _NetworkEstimator(BaseEstimator):
             else:
                 outs.append((out.logits.cpu().numpy(),))
         result = tuple(np.concatenate(col) for col in zip(*outs))
+        if warn:
+            self._warn_large_rows(X)
+        self._check_finite(X, result[0], "contributions" if parts else "outputs")
         return result if parts else result[0]
+
+    def _warn_large_rows(self, X: np.ndarray) -> None:
+        """Warn when inputs the encoder passes unclipped (all columns without ``robust``,
+        two-valued ones with it) reach :data:`LARGE_INPUT`: the outputs are then unreliable."""
+        large = np.abs(X) >= LARGE_INPUT
+        if self.robust:
+            large &= ~self.module_.encoder.numeric.cpu().numpy()
+        if not large.any():
+            return
+        rows, cols = np.flatnonzero(large.any(axis=1)), np.flatnonzero(large.any(axis=0))
+        warnings.warn(
+            f"inputs reach |x| = {np.abs(X[large]).max():.3g} in columns "
+            f"{_column_names(self, cols[:10])} ({rows.size} row(s), first: {rows[:10].tolist()}); "
+            "the network's outputs and contributions for such values are unreliable",
+            UserWarning, stacklevel=4)
+
+    def _check_finite(self, X: np.ndarray, values: np.ndarray, what: str) -> None:
+        """Raise a ValueError that names the rows (and the columns, for contributions or inputs
+        far outside the training range) where the network's ``what`` are not finite."""
+        bad = ~np.isfinite(values)
+        if not bad.any():
+            return
+        rows = np.flatnonzero(bad.reshape(len(values), -1).any(axis=1))
+        if what == "contributions":  # (n, d, k)
+            cols = np.flatnonzero(bad.any(axis=(0, 2)))
+        else:  # the inputs furthest from their training scale
+            cols = np.flatnonzero(np.abs(X[rows]).max(axis=0) >= LARGE_INPUT)
+        where = f"; columns {_column_names(self, cols[:10])}" if cols.size else ""
+        raise ValueError(
+            f"the network's {what} are not finite for {rows.size} row(s) (first: "
+            f"{rows[:10].tolist()}){where}; these inputs are far outside the training data's "
+            "scale: check or clip them (robust=True clips numeric columns)")
 
     def _raw_output(self, X) -> np.ndarray:
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         return self._forward(X)
 
-    def _explain_scaled(self, X: np.ndarray):
-        return self._forward(X, parts=True)
+    def _explain_scaled(self, X: np.ndarray, warn: bool = True):
+        return self._forward(X, parts=True, warn=warn)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -264,12 +415,23 @@ class _RegressorMixin(RegressorMixin):
             raise ValueError(f"y must be 1-D for regression, got shape {y.shape}")
         if refit:
             self.task_ = "regression"
-            self.y_mean_ = float(y.mean())
-            self.y_std_ = float(y.std()) or 1.0
+            self.y_mean_, self.y_std_ = _mean_std(y)
         return ((y - self.y_mean_) / self.y_std_).astype(np.float32)
 
     def predict(self, X) -> np.ndarray:
         return self._raw_output(X)[:, 0].astype(np.float64) * self.y_std_ + self.y_mean_
+
+
+def _mean_std(y: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation (1.0 for a constant target) that stay finite for targets of
+    any finite magnitude: where the plain formulas overflow (|y| beyond ~1e154), they are taken
+    on y divided by its largest magnitude."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, std = float(y.mean()), float(y.std())
+    if not (np.isfinite(mean) and np.isfinite(std)):
+        peak = float(np.abs(y).max())
+        mean, std = float((y / peak).mean()) * peak, float((y / peak).std()) * peak
+    return mean, std or 1.0
 
 
 class _InterpretableMixin:
@@ -277,22 +439,7 @@ class _InterpretableMixin:
 
     _interpretable = True
 
-    def _check_params(self) -> None:
-        super()._check_params()
-        if self.weight_norm < 0:
-            raise ValueError(f"weight_norm must be >= 0, got {self.weight_norm!r}")
-        if self.consistency_weight < 0:
-            raise ValueError(f"consistency_weight must be >= 0, got {self.consistency_weight!r}")
-        if not 0 < self.consistency_rows <= 1:
-            raise ValueError(f"consistency_rows must be in (0, 1], got {self.consistency_rows!r}")
-        if self.members < 1:
-            raise ValueError(f"members must be >= 1, got {self.members!r}")
-        if self.additive_epochs < 0:
-            raise ValueError(f"additive_epochs must be >= 0, got {self.additive_epochs!r}")
-        if not self.global_lr_multiplier > 0:
-            raise ValueError(
-                f"global_lr_multiplier must be > 0, got {self.global_lr_multiplier!r}"
-            )
+    _parameters = {**INN_PARAMETERS, **NETWORK_PARAMETERS}
 
     def _build_module(self, n_features: int, n_outputs: int):
         return INN(
@@ -385,8 +532,12 @@ _INN_DOC = """
         early_stopping, validation_fraction, patience: without ``X_val``, early stopping on a
             held-out ``validation_fraction`` of the rows (best epoch kept); with ``X_val`` it is
             always on.
-        device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ...
-        random_state: seed of initialisation, batch order and augmentation.
+        device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
+            ``"mps"``; a device that is absent is a ValueError.
+        random_state: seed of initialisation, batch order and augmentation: None (a fresh
+            seed from numpy's global generator), an int in [0, 2**32 - 1], or a numpy
+            ``RandomState`` / ``Generator`` (one seed drawn from it per fit), as in
+            scikit-learn. ``fit`` leaves torch's global random state as it found it.
         verbose: 1 shows a progress bar over epochs.
 
     Fitted attributes: ``module_``, ``history_``, ``n_features_in_``, ``feature_names_in_``

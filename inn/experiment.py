@@ -15,9 +15,18 @@ from importlib import metadata
 import numpy as np
 
 from inn import methods
-from inn.data import TEST_SIZE, VALIDATION_SIZE, PreparedData, prepare_data
+from inn.data import TEST_SIZE, VALIDATION_SIZE, PreparedData, dataset_key, prepare_data
+from inn.data.preprocessing import SCALINGS
 from inn.metrics import classification_metrics, regression_metrics
-from inn.results import MODEL_DIR, read_result, result_path, write_dir_atomic, write_json_atomic
+from inn.results import (
+    MODEL_DIR,
+    check_output_dir,
+    read_result_or_none,
+    result_path,
+    write_dir_atomic,
+    write_json_atomic,
+)
+from inn.validation import SEED, Choice, Real, check_device_name
 
 log = logging.getLogger("inn.experiment")
 
@@ -31,8 +40,14 @@ def fit_method(method: str, task: str, params: dict, seed: int, data: PreparedDa
     """
     model = methods.get(method).build(task=task, seed=seed, n_jobs=n_jobs, params=params,
                                       device=device, verbose=0 if quiet else 1)  # fmt: skip
-    model.fit(data.X["train"], data.y["train"], data.X["val"], data.y["val"],
-              categorical=data.categorical)
+    X = data.X["train"]
+    if not quiet:
+        log.info("fitting %s on %s: %d training rows x %d input columns", method,
+                 data.dataset.name, X.shape[0], X.shape[1])
+    start = time.perf_counter()
+    model.fit(X, data.y["train"], data.X["val"], data.y["val"], categorical=data.categorical)
+    if not quiet:
+        log.info("fitted %s in %.1f s", method, time.perf_counter() - start)
     return model
 
 
@@ -98,19 +113,31 @@ def run(
     Returns:
         The result record (also written to the results tree).
     """
-    params = dict(params or {})
-    if not 0 < test_split_size < 1:
-        raise ValueError(f"test_split_size must be in (0, 1), got {test_split_size}")
+    # Every setting is checked before any work, so a bad one costs nothing and writes nothing.
     entry = methods.get(method)
+    dataset_id = dataset_key(dataset_id)
+    seed = SEED.check("seed", seed)
+    params = dict(params or {})
+    entry.model_class.check_params(params)
+    Real(0, 1, low_open=True, high_open=True).check("test_split_size", test_split_size)
+    Choice(SCALINGS).check("numeric_scaling", numeric_scaling)
+    check_device_name("device", device)
+    if device not in ("auto", "cpu"):
+        from inn.estimators import resolve_device
+
+        resolve_device(device)  # a clear error now, not a late one from the library
     path = None if output_dir is None else result_path(output_dir, method, dataset_id, seed)
     if path is not None and path.exists() and not overwrite:
-        log.info("%s exists; skipping (use overwrite to rerun)", path)
-        record = read_result(path)
-        record["skipped"] = True
-        return record
+        record = read_result_or_none(path)  # a corrupt file is not a result: run again
+        if record is not None:
+            log.info("%s exists; skipping (use overwrite to rerun)", path)
+            record["skipped"] = True
+            return record
     save = entry.model_class.saves_by_default if save_model is None else save_model
     if save and not entry.model_class.can_save:
         raise ValueError(f"{method} cannot save its fitted model (save_model)")
+    if output_dir is not None:
+        check_output_dir(output_dir)
 
     data = prepare_data(dataset_id, seed, method, test_split_size=test_split_size,
                         numeric_scaling=numeric_scaling, data_dir=data_dir)  # fmt: skip

@@ -84,7 +84,13 @@ class Trunk(nn.Module):
 
 
 def smooth_clip(x: torch.Tensor, bound: float = 3.0) -> torch.Tensor:
-    """Squash heavy tails, keeping the order: ``x / sqrt(1 + (x / bound)^2)``, ``|out| < bound``."""
+    """Squash heavy tails, keeping the order: ``x / sqrt(1 + (x / bound)^2)``, ``|out| < bound``.
+
+    Inputs are first limited to ``|x| <= 1e18`` (the output is ``bound`` to float32 precision
+    there), so the square cannot overflow: an enormous or infinite input gives ``±bound``,
+    not inf / inf = NaN.
+    """
+    x = x.clamp(-1e18, 1e18)
     return x / torch.sqrt(1.0 + (x / bound) ** 2)
 
 

@@ -13,24 +13,114 @@ tree. The interpretability benchmark keeps its records in the same layout under
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
+import secrets
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+from inn.validation import SEED, check_key
+
+log = logging.getLogger("inn.results")
 
 RESULT_FILE = "output_info.json"
 MODEL_DIR = "model"
 
 
+class ResultFileError(ValueError):
+    """A result file that cannot be read (not JSON, not a record); the message names it."""
+
+
 def cell_dir(output_dir, method: str, dataset_id, seed) -> Path:
-    """The folder of one (method, dataset, seed) cell."""
-    return Path(output_dir) / str(method) / str(dataset_id) / str(seed)
+    """The folder of one (method, dataset, seed) cell.
+
+    ``method`` and ``dataset_id`` must be plain names and ``seed`` an integer >= 0
+    (:func:`inn.validation.check_key`), so a cell folder is always inside ``output_dir``.
+    """
+    parts = (check_key(method, "method name"), check_key(dataset_id, "dataset id"),
+             SEED.check("seed", seed))  # fmt: skip
+    return Path(output_dir).joinpath(*map(str, parts))
 
 
 def result_path(output_dir, method: str, dataset_id, seed) -> Path:
     """Where the result of one (method, dataset, seed) cell lives."""
     return cell_dir(output_dir, method, dataset_id, seed) / RESULT_FILE
+
+
+def check_output_dir(output_dir, flag: str = "output_dir") -> Path:
+    """Check, before any work, that the folder ``output_dir`` exists or can be created and is
+    writable; nothing is left behind. Raises ValueError naming ``flag`` and the reason."""
+    path = Path(output_dir).expanduser()
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    where = "" if probe == path else f" (its nearest existing parent {probe})"
+    if probe.exists() and not probe.is_dir():
+        raise ValueError(f"{flag} {str(output_dir)!r} cannot be a folder: {probe} is a file")
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as err:
+        raise ValueError(f"{flag} {str(output_dir)!r} is not writable{where}: "
+                         f"{err.strerror or err}") from None
+    return path
+
+
+# ---- atomic writes --------------------------------------------------------------------------
+# A temporary name says who writes it: ``.<name>.<host>-<pid>-<token>.tmp``. A later write of the
+# same file removes the temporary files of writers on this host that are no longer alive (a
+# killed run), so they never accumulate.
+_HOST = re.sub(r"[^A-Za-z0-9]", "_", socket.gethostname()) or "host"
+_TEMP = re.compile(r"\.(?P<name>.+)\.(?P<host>[A-Za-z0-9_]+)-(?P<pid>\d+)-[0-9a-f]+"
+                   r"\.(?P<kind>tmp|old)")
+
+
+def _temp_name(path: Path, kind: str = "tmp") -> Path:
+    return path.with_name(f".{path.name}.{_HOST}-{os.getpid()}-{secrets.token_hex(4)}.{kind}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def clean_stale_temporaries(path) -> list[Path]:
+    """Remove the temporary files (and folders) of writes of ``path`` whose writer on this host
+    has died; a replaced folder that a killed write left aside is put back. Returns what was
+    removed."""
+    path = Path(path)
+    removed = []
+    try:
+        siblings = list(path.parent.iterdir())
+    except OSError:
+        return removed
+    for sibling in siblings:
+        m = _TEMP.fullmatch(sibling.name)
+        if (m is None or m["name"] != path.name or m["host"] != _HOST
+                or _alive(int(m["pid"]))):  # fmt: skip
+            continue
+        if m["kind"] == "old" and not path.exists():
+            sibling.rename(path)  # the write died between moving the old folder and the new in
+            continue
+        if sibling.is_dir() and not sibling.is_symlink():
+            shutil.rmtree(sibling, ignore_errors=True)
+        else:
+            sibling.unlink(missing_ok=True)
+        removed.append(sibling)
+    if removed:
+        log.info("removed %d temporary file(s) of killed writes of %s", len(removed), path)
+    return removed
 
 
 def write_json_atomic(record: dict, path) -> Path:
@@ -40,10 +130,15 @@ def write_json_atomic(record: dict, path) -> Path:
 
 
 def write_text_atomic(text: str, path) -> Path:
-    """Write ``text`` to ``path`` via a temporary file and an atomic rename."""
+    """Write ``text`` to ``path`` via a temporary file and an atomic rename.
+
+    The file gets the mode the umask gives new files (as ``open`` would), not 0600.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    clean_stale_temporaries(path)
+    tmp = _temp_name(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
@@ -51,7 +146,7 @@ def write_text_atomic(text: str, path) -> Path:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
 
@@ -63,12 +158,14 @@ def write_dir_atomic(path, write: Callable) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    clean_stale_temporaries(path)
+    tmp = _temp_name(path)
+    tmp.mkdir(0o777)  # the umask's mode, unlike mkdtemp's 0700
     old = None
     try:
         write(tmp)
         if path.exists():
-            old = path.with_name(f".{path.name}.{tmp.name}.old")
+            old = _temp_name(path, "old")
             path.rename(old)
         tmp.rename(path)
     except BaseException:
@@ -81,19 +178,44 @@ def write_dir_atomic(path, write: Callable) -> Path:
     return path
 
 
+# ---- reading --------------------------------------------------------------------------------
 def read_result(path) -> dict:
-    return json.loads(Path(path).read_text())
+    """The record in the result file ``path``; :class:`ResultFileError` (naming the file) when
+    it is not a JSON object, e.g. a file damaged outside this program."""
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise ResultFileError(f"corrupt result file {path}: {err}; delete it to rerun its "
+                              "cell") from None
+    if not isinstance(record, dict):
+        raise ResultFileError(f"corrupt result file {path}: a JSON {type(record).__name__}, "
+                              "not an object; delete it to rerun its cell")
+    return record
+
+
+def read_result_or_none(path) -> dict | None:
+    """:func:`read_result`, or ``None`` with a warning that names the file when it is corrupt."""
+    try:
+        return read_result(path)
+    except ResultFileError as err:
+        log.warning("%s", err)
+        return None
 
 
 def find_results(results_dir, method=None, dataset_id=None, seed=None) -> list[Path]:
     """The result files under ``results_dir`` (sorted), optionally of one method/dataset/seed."""
-    parts = ["*" if v is None else str(v) for v in (method, dataset_id, seed)]
+    parts = ["*" if v is None else str(check_key(v, what))
+             for v, what in ((method, "method name"), (dataset_id, "dataset id"),
+                             (seed, "seed"))]  # fmt: skip
     return sorted(Path(results_dir).glob("/".join([*parts, RESULT_FILE])))
 
 
 def load_results(results_dir, method=None, dataset_id=None, seed=None) -> list[dict]:
-    """The records of :func:`find_results`."""
-    return [read_result(p) for p in find_results(results_dir, method, dataset_id, seed)]
+    """The records of :func:`find_results`; corrupt files are left out with a warning."""
+    records = (read_result_or_none(p) for p in find_results(results_dir, method, dataset_id,
+                                                             seed))
+    return [r for r in records if r is not None]
 
 
 def dataset_label(name, dataset_id) -> str:
@@ -118,8 +240,12 @@ def results_frame(results_dir, methods=None, datasets=None, seeds=None):
     }
     rows = []
     for path in find_results(results_dir):
-        rec = read_result(path)
-        if "method" not in rec:
+        rec = read_result_or_none(path)
+        if rec is None or "method" not in rec:
+            continue
+        missing = [k for k in ("dataset_id", "seed", "task") if k not in rec]
+        if missing:
+            log.warning("result file %s lacks %s; left out", path, missing)
             continue
         if any(allowed is not None and str(rec[key]) not in allowed
                for key, allowed in keep.items()):  # fmt: skip
@@ -134,6 +260,8 @@ def results_frame(results_dir, methods=None, datasets=None, seeds=None):
             "train_time_s": rec.get("train_time_s"),
             "inference_time_s": rec.get("inference_time_s"),
         }
-        row.update({f"test_{k}": v for k, v in rec.get("test_metrics", {}).items()})
+        metrics = rec.get("test_metrics")
+        row.update({f"test_{k}": v for k, v in (metrics if isinstance(metrics, dict) else {})
+                    .items()})
         rows.append(row)
     return pd.DataFrame(rows)

@@ -96,8 +96,22 @@ class Coalitions:
 
 
 def cycle_length(total_steps: int, nr_restarts: int, t_mult: int) -> int:
-    """First cycle length T_0 such that ``nr_restarts`` cycles fill ``total_steps`` steps."""
-    cycles = sum(t_mult**i for i in range(max(nr_restarts, 1)))
+    """First cycle length T_0 such that ``nr_restarts`` cycles fill ``total_steps`` steps.
+
+    The cycles sum to ``1 + t_mult + ... + t_mult**(nr_restarts - 1)`` first-cycle lengths;
+    once that sum reaches ``total_steps`` every cycle is one step, so the sum is not taken
+    further (it takes at most log2(total_steps) terms, whatever ``nr_restarts`` is).
+    """
+    n = max(nr_restarts, 1)
+    if t_mult == 1:
+        cycles = n
+    else:
+        cycles, term = 0, 1
+        for _ in range(n):
+            cycles += term
+            if cycles >= total_steps:
+                return 1
+            term *= t_mult
     return max(1, math.ceil(total_steps / cycles))
 
 

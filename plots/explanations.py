@@ -35,7 +35,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from inn.results import MODEL_DIR, RESULT_FILE, load_results, read_result, result_path
+from inn.results import (
+    MODEL_DIR,
+    RESULT_FILE,
+    load_results,
+    read_result,
+    read_result_or_none,
+    result_path,
+)
 from plots.style import (
     NEGATIVE_COLOR,
     NEUTRAL_COLOR,
@@ -275,8 +282,8 @@ def tradeoff_frame(sources, dataset_id=None) -> pd.DataFrame:
         paths += sorted(src.rglob(RESULT_FILE)) if src.is_dir() else [src]  # any depth
     rows = []
     for path in dict.fromkeys(paths):
-        rec = read_result(path)
-        if rec.get("method") != "inn" or "sparsity" not in rec:
+        rec = read_result_or_none(path)  # a corrupt file is named in a warning and left out
+        if rec is None or rec.get("method") != "inn" or "sparsity" not in rec:
             continue
         if dataset_id is not None and str(rec["dataset_id"]) != str(dataset_id):
             continue

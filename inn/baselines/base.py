@@ -40,11 +40,17 @@ methods that need them (:func:`_require`), so importing a method's module stays 
 from __future__ import annotations
 
 import importlib
+import logging
+import time
 from typing import Any
 
 import numpy as np
 
 from inn.tasks import TASKS
+
+log = logging.getLogger("inn.baselines")
+
+PROGRESS_EVERY_S = 30.0  # at most one progress line per this many seconds of an iterative fit
 
 _PIP_NAMES = {
     "catboost": "catboost",
@@ -72,6 +78,25 @@ def _require(module: str):
 # --------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------
+
+
+class Progress:
+    """Progress lines of an iterative fit (TabNet epochs, CatBoost iterations): at most one per
+    :data:`PROGRESS_EVERY_S` seconds, through the ``inn.baselines`` logger."""
+
+    def __init__(self, name: str, unit: str, total: int | None = None) -> None:
+        self.name, self.unit, self.total = name, unit, total
+        self.start = self.last = time.perf_counter()
+
+    def update(self, step: int, **values: float) -> None:
+        now = time.perf_counter()
+        if now - self.last < PROGRESS_EVERY_S:
+            return
+        self.last = now
+        of = f"/{self.total}" if self.total else ""
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in values.items())
+        log.info("%s: %s %d%s after %.0f s%s", self.name, self.unit, step, of, now - self.start,
+                 f" ({shown})" if shown else "")
 
 
 def _normalise(imp: Any) -> np.ndarray:
@@ -180,6 +205,18 @@ class Model:
         self.model_ = None
 
     # ---- public API -------------------------------------------------------------------------
+
+    @classmethod
+    def check_params(cls, params: dict) -> None:
+        """Raise a ValueError naming a bad hyperparameter before any data is loaded.
+
+        The base class checks the shape of ``params`` (a mapping of names); methods that can
+        check values cheaply (the networks) do more.
+        """
+        if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
+            raise ValueError(f"{cls.name}: hyperparameters must be a mapping of names to "
+                             f"values, got {params!r}")
+
 
     @property
     def is_classifier(self) -> bool:

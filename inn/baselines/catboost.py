@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from inn.baselines.base import Model, _require
+from inn.baselines.base import Model, Progress, _require
 
 
 class CatBoostBaseline(Model):
@@ -56,7 +56,8 @@ class CatBoostBaseline(Model):
         cat_idx = [self.columns_.index(c) for c in self.categorical_]
         train = cb.Pool(X, y, cat_features=cat_idx)
         val = cb.Pool(X_val, y_val, cat_features=cat_idx)
-        model.fit(train, eval_set=val)
+        callbacks = [_CatBoostProgress(self.name, kw["iterations"])] if self.verbose else None
+        model.fit(train, eval_set=val, callbacks=callbacks)
         self.model_ = model
         eff = {k: v for k, v in kw.items() if k not in ("verbose", "allow_writing_files")}
         all_params = model.get_all_params()
@@ -68,6 +69,22 @@ class CatBoostBaseline(Model):
 
     def _raw_importances(self):
         return self.model_.get_feature_importance()
+
+
+class _CatBoostProgress:
+    """CatBoost callback: a periodic progress line (it never stops training)."""
+
+    def __init__(self, name: str, total: int) -> None:
+        self.progress = Progress(name, "iteration", total)
+
+    def after_iteration(self, info) -> bool:
+        values = {}
+        for part in ("validation", "learn"):
+            for metric, history in (info.metrics.get(part) or {}).items():
+                values[f"{part} {metric}"] = history[-1]
+                break
+        self.progress.update(info.iteration, **values)
+        return True
 
 
 def search_space(trial, task: str) -> dict:

@@ -34,13 +34,27 @@ class NetworkModel(Model):
 
         return getattr(estimators, cls.estimators[task == "regression"])
 
-    def _build_estimator(self):
-        cls = self.estimator_class(self.task)
-        unknown = set(self.params) - set(cls().get_params())
+    # set by the run (seed, --device, --quiet), not by hyperparameters
+    RUN_SETTINGS = ("random_state", "device", "verbose")
+
+    @classmethod
+    def check_params(cls, params: dict) -> None:
+        """Unknown names, the run's own settings and bad values (the estimator's checks)."""
+        super().check_params(params)
+        est = cls.estimator_class("binary")  # the regressor takes the same parameters
+        unknown = set(params) - set(est().get_params())
         if unknown:
-            raise ValueError(f"unknown hyperparameters for {self.name}: {sorted(unknown)}")
-        return cls(**self.params, random_state=self.seed, device=self.device,
-                   verbose=self.verbose)  # fmt: skip
+            raise ValueError(f"unknown hyperparameters for {cls.name}: {sorted(unknown)}")
+        managed = set(params) & set(cls.RUN_SETTINGS)
+        if managed:
+            raise ValueError(f"{sorted(managed)} of {cls.name} are set by the run (seed, "
+                             "device, quiet), not as hyperparameters")
+        est(**params)._check_params()
+
+    def _build_estimator(self):
+        self.check_params(self.params)
+        return self.estimator_class(self.task)(**self.params, random_state=self.seed,
+                                               device=self.device, verbose=self.verbose)
 
     def _fit(self, X, y, X_val, y_val):
         validation = {} if X_val is None else {"X_val": X_val, "y_val": y_val}

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from inn.baselines.base import Model, _full_proba, _require
+from inn.baselines.base import Model, Progress, _full_proba, _require
 
 
 def tabnet_batch_sizes(n_train: int) -> tuple[int, int]:
@@ -107,12 +107,15 @@ class TabNetBaseline(Model):
         try:
             with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="Best weights from best epoch")
+                callbacks = [_tabnet_progress(self.name, fit_kw["max_epochs"])] \
+                    if self.verbose else None
                 model.fit(
                     X, y_fit,
                     eval_set=[(X_val, y_val_fit)],
                     eval_name=["val"],
                     num_workers=0,
                     pin_memory=False,
+                    callbacks=callbacks,
                     **fit_kw,
                 )  # fmt: skip
         finally:
@@ -136,6 +139,23 @@ class TabNetBaseline(Model):
 
     def _raw_importances(self):
         return self.model_.feature_importances_
+
+
+def _tabnet_progress(name: str, max_epochs: int):
+    """A pytorch-tabnet callback that logs a periodic progress line."""
+    callbacks = _require("pytorch_tabnet.callbacks")
+
+    class TabNetProgress(callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.progress = Progress(name, "epoch", max_epochs)
+
+        def on_epoch_end(self, epoch, logs=None):
+            values = {k: float(v) for k, v in (logs or {}).items()
+                      if isinstance(v, (int, float)) and k != "lr"}
+            self.progress.update(epoch + 1, **values)
+
+    return TabNetProgress()
 
 
 def search_space(trial, task: str) -> dict:

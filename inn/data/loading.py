@@ -33,8 +33,8 @@ def load_dataset(dataset_id: str | int, data_dir: str | os.PathLike | None = Non
 
     Raises :class:`DatasetError` (one line) when no source delivers or the data are invalid.
     """
-    key = str(dataset_id).strip()
-    public_id = dataset_key(key)
+    public_id = dataset_key(dataset_id)  # a plain name: never a path
+    key = str(public_id)
     folder = resolve_data_dir(data_dir)
     if store_paths(key, folder) is not None:
         assert folder is not None

@@ -15,7 +15,14 @@ from inn import methods
 from .dataset import Dataset
 from .loading import load_dataset
 from .preprocessing import TabularPreprocessor, raw_frame
-from .splits import TEST_SIZE, Splits, encode_target, make_splits
+from .splits import (
+    TEST_SIZE,
+    Splits,
+    check_scorable,
+    encode_target,
+    make_splits,
+    regression_target,
+)
 
 PARTS = ("train", "val", "test")
 
@@ -72,6 +79,9 @@ def prepare_data(
     input_kind = methods.get(method).input_kind
     dataset = load_dataset(dataset_id, data_dir)
     splits = make_splits(dataset.y, dataset.task, seed=seed, test_size=test_split_size)
+    check_scorable(dataset.y, dataset.task, splits,
+                   f"dataset {dataset.dataset_id} ({dataset.name}), test_split_size "
+                   f"{test_split_size}")
     parts = PARTS if with_test else PARTS[:2]
     return prepare(dataset, splits, parts, input_kind, numeric_scaling)
 
@@ -85,7 +95,7 @@ def prepare(dataset: Dataset, splits: Splits, parts=PARTS, input_kind: str = "en
     for name in parts[1:]:
         raw = np.asarray(dataset.y.iloc[rows[name]])
         if encoder is None:
-            y[name] = raw.astype(np.float32)
+            y[name] = regression_target(raw)
         else:
             if raw.dtype == object and encoder.classes_.dtype != object:
                 raw = raw.astype(encoder.classes_.dtype)

@@ -10,6 +10,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import QuantileTransformer, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
+from inn.validation import Choice, Int
+
 logger = logging.getLogger("inn.data")
 
 MISSING = "missing"
@@ -108,12 +110,12 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     # ----------------------------------------------------------------------------------- fit
     def fit(self, X, y=None):
         X = self._to_frame(X)
-        if self.numeric_scaling not in SCALINGS:
-            raise ValueError(
-                f"numeric_scaling must be one of {SCALINGS}, got {self.numeric_scaling!r}"
-            )
-        if int(self.max_categories) < 2:
-            raise ValueError(f"max_categories must be >= 2, got {self.max_categories}")
+        Choice(SCALINGS).check("numeric_scaling", self.numeric_scaling)
+        Int(2).check("max_categories", self.max_categories)
+        if self.categorical is not None and (
+                isinstance(self.categorical, str) or not hasattr(self.categorical, "__iter__")):
+            raise ValueError(f"categorical must be a list of column names or None, got "
+                             f"{self.categorical!r}")
         if len(X) == 0:
             raise ValueError("cannot fit on an empty frame")
         dupes = sorted({str(c) for c in X.columns[X.columns.duplicated()]})
@@ -159,7 +161,15 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             self.medians_ = np.nanmedian(block, axis=0)
             block = np.where(np.isnan(block), self.medians_, block)
             if self.numeric_scaling == "standard":
-                self.scaler_ = StandardScaler().fit(block)
+                with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+                    self.scaler_ = StandardScaler().fit(block)
+                finite = np.isfinite(self.scaler_.mean_) & np.isfinite(self.scaler_.scale_)
+                if not finite.all():  # the variance overflows float64 beyond |x| ~ 1e154
+                    cols = [str(c) for c, ok in zip(numeric_cols, finite, strict=True) if not ok]
+                    raise ValueError(
+                        f"numeric columns {cols} are too large to standardise (|x| up to "
+                        f"{np.abs(block[:, ~finite]).max():.3g}); rescale them or use "
+                        "numeric_scaling='quantile'")
             else:
                 self.scaler_ = QuantileTransformer(
                     output_distribution="normal", n_quantiles=min(1000, len(block)),
@@ -244,8 +254,12 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 out[:, pos] = scaled[:, num_i]
                 num_i += 1
                 pos += 1
-        if np.isnan(out).any():  # cannot happen by construction; guard anyway
-            raise ValueError("preprocessor produced NaN")
+        bad = ~np.isfinite(out)
+        if bad.any():  # numeric values so far outside the training range that float32 overflows
+            cols = [self.feature_names_out_[j] for j in np.flatnonzero(bad.any(axis=0))]
+            raise ValueError(f"preprocessor: columns {cols} scale to values beyond float32's "
+                             f"range in {int(bad.any(axis=1).sum())} row(s); these values are far "
+                             "outside the training data's range")
         return out
 
     def numeric_values(self, encoded) -> pd.DataFrame:

@@ -105,6 +105,32 @@ def make_splits(
     return Splits(train=train, val=val, test=test)
 
 
+MIN_ROWS_PER_CLASS = {"test": 2, "val": 1}  # fewer cannot be scored (AUROC, early stopping)
+
+
+def check_scorable(y, task: str, splits: Splits, label: str = "dataset") -> None:
+    """Raise a ValueError before any training when the test or validation split is too small to
+    score: for classification, a class with fewer than 2 test rows (AUROC per class needs
+    several) or with no validation row; for regression, fewer than 2 rows."""
+    labels = np.asarray(y)
+    for part, min_rows in MIN_ROWS_PER_CLASS.items():
+        rows = getattr(splits, part)
+        name = {"test": "test", "val": "validation"}[part]
+        if task not in CLASSIFICATION_TASKS:
+            if len(rows) < 2:
+                raise ValueError(f"{label}: the {name} split has {len(rows)} row(s); scoring "
+                                 "needs at least 2 (raise test_split_size)")
+            continue
+        counts = pd.Series(labels[rows]).value_counts()
+        classes = pd.unique(labels)
+        short = {str(c): int(counts.get(c, 0)) for c in classes if counts.get(c, 0) < min_rows}
+        if short:
+            raise ValueError(
+                f"{label}: the {name} split ({len(rows)} rows) has too few rows of classes "
+                f"{short}; scoring needs at least {min_rows} row(s) of every class (raise "
+                "test_split_size, or use a dataset with more rows of those classes)")
+
+
 def encode_target(y_train_raw, task: str):
     """Encode a training target for the models.
 
@@ -131,5 +157,17 @@ def encode_target(y_train_raw, task: str):
         encoder = LabelEncoder().fit(values)
         return encoder, encoder.transform(values).astype(np.int64)
     if task == "regression":
-        return None, values.astype(np.float32)
+        return None, regression_target(values)
     raise ValueError(f"unknown task {task!r}")
+
+
+def regression_target(values) -> np.ndarray:
+    """Regression targets as float32; a ValueError (not infinities) for values beyond its
+    range."""
+    values = np.asarray(values)
+    peak = float(np.abs(values.astype(np.float64)).max(initial=0.0))
+    limit = float(np.finfo(np.float32).max)
+    if peak > limit:
+        raise ValueError(f"regression target has values up to {peak:.3g}, beyond float32's "
+                         f"range ({limit:.3g}); rescale the target")
+    return values.astype(np.float32)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from inn.tasks import TASKS
+from inn.validation import check_key
 
 logger = logging.getLogger("inn.data")
 
@@ -51,34 +52,54 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path | None:
 
 def dataset_key(value) -> str | int:
     """A dataset key as users and paths see it: all digits is an OpenML id (``int``); anything
-    else (e.g. ``hitters``) is a store key (``str``)."""
-    text = str(value).strip()
-    return int(text) if text.isdigit() else text
+    else (e.g. ``hitters``) is a store key (``str``).
+
+    Raises :class:`DatasetError` unless the key is a plain name (letters, digits, ``_``, ``-``,
+    ``.``; see :func:`inn.validation.check_key`): a key becomes a file name in the store and a
+    folder in the results tree, so it may not leave either.
+    """
+    try:
+        return check_key(value, "dataset id")
+    except ValueError as err:
+        raise DatasetError(str(err)) from None
 
 
 def dataset_sort_key(value) -> tuple:
-    """Sort OpenML ids numerically, before store keys sorted as text."""
-    key = dataset_key(value)
+    """Sort OpenML ids numerically, before store keys sorted as text (anything else last)."""
+    try:
+        key = dataset_key(value)
+    except DatasetError:
+        return (2, 0, str(value))
     return (0, key, "") if isinstance(key, int) else (1, 0, key)
 
 
 def list_store(data_dir: str | os.PathLike | None = None) -> list[str | int]:
     """Keys of the datasets in the store (those with both a parquet and a sidecar file).
 
-    Numeric keys come first (as ints, ascending), then named keys (sorted).
+    Numeric keys come first (as ints, ascending), then named keys (sorted). Files whose name is
+    not a valid key are left out (with a log line).
     """
     folder = resolve_data_dir(data_dir)
     if folder is None or not folder.is_dir():
         return []
-    keys = [
-        dataset_key(p.stem) for p in folder.glob("*.parquet")
-        if (folder / f"{p.stem}.json").is_file()
-    ]
+    keys = []
+    for p in folder.glob("*.parquet"):
+        if not (folder / f"{p.stem}.json").is_file():
+            continue
+        try:
+            keys.append(dataset_key(p.stem))
+        except DatasetError as err:
+            logger.info("store %s: %s; %s left out", folder, err, p.name)
     return sorted(keys, key=dataset_sort_key)
 
 
 def store_paths(key: str | int, folder: Path | None) -> tuple[Path, Path] | None:
-    """(parquet, sidecar) paths for ``key`` when both exist in ``folder``, else ``None``."""
+    """(parquet, sidecar) paths for ``key`` when both exist in ``folder``, else ``None``.
+
+    Raises :class:`DatasetError` for a key that is not a plain name (it would name a file
+    outside the store).
+    """
+    key = dataset_key(key)
     if folder is None:
         return None
     parquet = folder / f"{key}.parquet"

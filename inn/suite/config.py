@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inn import methods as registry
-from inn.data import TEST_SIZE, dataset_key
+from inn.data import TEST_SIZE, DatasetError, dataset_key
 from inn.data.preprocessing import SCALINGS
 from inn.results import cell_dir
+from inn.validation import SEED, Int, Real, check_device_name
 
 DEFAULT_RESOURCES = {"num_cpus": 1, "num_gpus": 0}
 
@@ -73,12 +74,17 @@ class Suite:
 
 
 def resolve_datasets(entries, data_dir=None) -> list:
-    """Expand ``store`` and ``suite:<id>`` entries; keep order, drop duplicates."""
+    """Expand ``store`` and ``suite:<id>`` entries; keep order, drop duplicates. Every other
+    entry must be a dataset id or plain store key (:func:`inn.data.dataset_key`)."""
     if isinstance(entries, (str, int)):
         entries = [entries]
+    if not isinstance(entries, list):
+        raise SuiteError(f"datasets must be a list of ids or store keys, got {entries!r}")
     out: list = []
     for entry in entries:
-        text = str(entry).strip()
+        if not isinstance(entry, (str, int)) or isinstance(entry, bool):
+            raise SuiteError(f"datasets: {entry!r} is not a dataset id or store key")
+        text = str(entry)
         if text == "store":
             from inn.data import list_store, resolve_data_dir
 
@@ -90,7 +96,10 @@ def resolve_datasets(entries, data_dir=None) -> list:
         elif text.lower().startswith("suite:"):
             out.extend(openml_suite(text.split(":", 1)[1]))
         else:
-            out.append(dataset_key(text))
+            try:
+                out.append(dataset_key(entry))
+            except DatasetError as err:
+                raise SuiteError(f"datasets: {err}") from None
     seen: set = set()
     return [d for d in out if not (d in seen or seen.add(d))]
 
@@ -102,8 +111,12 @@ def openml_suite(suite_id) -> list[int]:
     except ImportError as err:
         raise SuiteError(f"suite:{suite_id} needs the openml package ({err})") from None
     try:
+        suite_id = Int(0).check("suite id", dataset_key(suite_id))  # OpenML ids are all digits
+    except ValueError as err:
+        raise SuiteError(f"suite:{suite_id}: {err}") from None
+    try:
         openml.config.connection_n_retries = 1
-        suite = openml.study.get_suite(dataset_key(suite_id))  # OpenML ids are all digits
+        suite = openml.study.get_suite(suite_id)
         return [int(d) for d in suite.data]
     except Exception as err:  # network errors come in many types
         msg = str(err).splitlines()[0] if str(err) else ""
@@ -120,8 +133,9 @@ def load_suite_file(path) -> dict:
         raise SuiteError(f"suite file not found: {path}")
     try:
         raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as err:
-        raise SuiteError(f"cannot parse suite file {path}: {err}") from None
+    except (yaml.YAMLError, OSError, UnicodeDecodeError) as err:
+        reason = " ".join(str(err).split())
+        raise SuiteError(f"cannot read suite file {path}: {reason}") from None
     if not isinstance(raw, dict):
         raise SuiteError(f"suite file {path} must hold a mapping, got {type(raw).__name__}")
     known = {"name", "datasets", "methods", "seeds", "params", "resources", "hpo_trials",
@@ -134,20 +148,47 @@ def load_suite_file(path) -> dict:
     return raw
 
 
+def _mapping(name: str, value) -> dict:
+    """``value`` as a dict of dicts keyed by name (``None`` values are empty dicts)."""
+    value = value or {}
+    if not isinstance(value, dict):
+        raise SuiteError(f"{name} must be a mapping, got {value!r}")
+    out = {}
+    for key, inner in value.items():
+        inner = inner or {}
+        if not isinstance(inner, dict):
+            raise SuiteError(f"{name}.{key} must be a mapping of settings, got {inner!r}")
+        out[str(key)] = dict(inner)
+    return out
+
+
+def _check(name: str, spec, value):
+    try:
+        return spec.check(name, value)
+    except ValueError as err:
+        raise SuiteError(str(err)) from None
+
+
 def build_suite(raw: dict, overrides: dict | None = None) -> Suite:
-    """Combine a suite file's mapping with command-line overrides (those not None win)."""
+    """Combine a suite file's mapping with command-line overrides (those not None win).
+
+    Every setting is checked here, before any cell runs: a bad one raises a
+    :class:`SuiteError` that names it.
+    """
     cfg = dict(raw)
     for key, value in (overrides or {}).items():
         if value is not None:
             cfg[key] = value
     methods = cfg.get("methods") or []
-    params: dict[str, dict] = {k: dict(v or {}) for k, v in (cfg.get("params") or {}).items()}
+    params = _mapping("params", cfg.get("params"))
     if isinstance(methods, dict):
-        for name, p in methods.items():
-            params.setdefault(name, {}).update(p or {})
+        for name, p in _mapping("methods", methods).items():
+            params.setdefault(name, {}).update(p)
         methods = list(methods)
     elif isinstance(methods, str):
         methods = [methods]
+    if not isinstance(methods, list) or not all(isinstance(m, str) for m in methods):
+        raise SuiteError(f"methods must be a list of method names, got {methods!r}")
     known = registry.names()
     bad = [m for m in [*methods, *params] if m not in known]
     if bad:
@@ -157,33 +198,55 @@ def build_suite(raw: dict, overrides: dict | None = None) -> Suite:
     if not cfg.get("datasets"):
         raise SuiteError("no datasets given (--datasets or 'datasets:' in the suite file)")
     seeds = cfg.get("seeds", [0])
-    seeds = [int(s) for s in ([seeds] if isinstance(seeds, int) else seeds)]
-    if any(s < 0 for s in seeds):
-        raise SuiteError(f"seeds must be >= 0, got {seeds}")
-    for name, extra in (cfg.get("set_params") or {}).items():
+    seeds = [seeds] if not isinstance(seeds, list) else seeds
+    seeds = [_check("seeds", SEED, s) for s in seeds]
+    for name, extra in _mapping("set", cfg.get("set_params")).items():
         params.setdefault(name, {}).update(extra)
-    resources = {k: dict(v or {}) for k, v in (cfg.get("resources") or {}).items()}
-    test_split_size = float(cfg.get("test_split_size", TEST_SIZE))
-    if not 0 < test_split_size < 1:
-        raise SuiteError(f"test_split_size must be in (0, 1), got {test_split_size}")
+    for name, p in params.items():
+        try:
+            registry.get(name).model_class.check_params(p)
+        except ValueError as err:
+            raise SuiteError(f"{name}: {err}") from None
+    resources = _mapping("resources", cfg.get("resources"))
+    for name, request in resources.items():
+        unknown = set(request) - set(DEFAULT_RESOURCES)
+        if unknown:
+            raise SuiteError(f"resources.{name}: unknown keys {sorted(unknown)}; known: "
+                             f"{sorted(DEFAULT_RESOURCES)}")
+        for key, value in request.items():
+            _check(f"resources.{name}.{key}", Real(0), value)
+    test_split_size = _check("test_split_size", Real(0, 1, low_open=True, high_open=True),
+                             cfg.get("test_split_size", TEST_SIZE))
     numeric_scaling = cfg.get("numeric_scaling") or "standard"
     if numeric_scaling not in SCALINGS:
         raise SuiteError(f"numeric_scaling must be one of {SCALINGS}, got {numeric_scaling!r}")
+    hpo_trials = _check("hpo_trials", Int(0), cfg.get("hpo_trials") or 0)
+    device = _check_device(cfg.get("device") or "auto")
     data_dir = cfg.get("data_dir")
+    for key in ("output_dir", "data_dir", "name"):
+        if cfg.get(key) is not None and not isinstance(cfg[key], str):
+            raise SuiteError(f"{key} must be a text, got {cfg[key]!r}")
     return Suite(
         datasets=resolve_datasets(cfg["datasets"], data_dir),
         methods=list(dict.fromkeys(methods)),
         seeds=list(dict.fromkeys(seeds)),
         params={m: params.get(m, {}) for m in methods},
         resources=resources,
-        hpo_trials=int(cfg.get("hpo_trials") or 0),
+        hpo_trials=hpo_trials,
         test_split_size=test_split_size,
         numeric_scaling=numeric_scaling,
         output_dir=str(cfg.get("output_dir") or "results"),
         data_dir=data_dir,
-        device=str(cfg.get("device") or "auto"),
+        device=device,
         name=str(cfg.get("name") or "suite"),
     )
+
+
+def _check_device(device) -> str:
+    try:
+        return check_device_name("device", device)
+    except ValueError as err:
+        raise SuiteError(str(err)) from None
 
 
 def parse_set(items) -> dict[str, dict]:
@@ -196,5 +259,10 @@ def parse_set(items) -> dict[str, dict]:
         method, dot, name = key.partition(".")
         if not sep or not dot or not method or not name:
             raise SuiteError(f"--set expects METHOD.PARAM=VALUE, got {item!r}")
-        out.setdefault(method, {})[name] = yaml.safe_load(value)
+        try:
+            out.setdefault(method, {})[name] = yaml.safe_load(value)
+        except yaml.YAMLError as err:
+            reason = " ".join(str(err).split())
+            raise SuiteError(f"--set {item!r}: VALUE is not a plain YAML value ({reason})"
+                             ) from None
     return out

@@ -4,9 +4,10 @@ Local pool
     ``n_workers`` processes (default: the cores this process may use), each limited to
     ``threads = cores // n_workers`` compute threads (torch, OpenMP/BLAS, and ``n_jobs`` of the
     baselines) so that concurrent cells do not oversubscribe the cores.  Workers write their
-    results themselves, so a finished cell is on disk even if the driver dies.  At most
-    ``n_workers`` cells are in flight: a worker that dies (out of memory, segfault) fails only
-    those cells, and the pool is rebuilt for the rest.
+    results themselves, as soon as a cell finishes.  At most ``n_workers`` cells are in flight:
+    a worker that dies (out of memory, segfault) fails only those cells, and the pool is rebuilt
+    for the rest.  Workers die with the driver (:func:`die_with_parent`), so a killed run leaves
+    no idle worker holding memory.
 
 Ray
     Each cell is a Ray task with the CPU/GPU request of its method (``resources`` in the suite;
@@ -24,6 +25,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,7 +59,41 @@ def _raise_terminated(signum, frame):
     raise _Terminated()
 
 
-def _worker_init(threads: int) -> None:
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """End this (worker) process when ``parent_pid`` dies, however it dies (``kill -9``
+    included), so that no worker outlives its driver.
+
+    On Linux the kernel sends SIGKILL at the parent's death (``prctl(PR_SET_PDEATHSIG)``);
+    elsewhere a daemon thread polls the parent pid. A parent that died before this call is
+    caught by the pid check.
+    """
+    armed = False
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent_pid:  # already orphaned
+        os._exit(1)
+    if not armed:
+        import threading
+
+        def watch() -> None:
+            while os.getppid() == parent_pid:
+                time.sleep(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def _worker_init(threads: int, parent_pid: int) -> None:
+    die_with_parent(parent_pid)
     # Ctrl-C goes to the whole process group: the driver decides, workers ignore it.  SIGTERM
     # (sent by the driver when it stops) raises, so temporary files are cleaned up.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -69,8 +105,15 @@ def _pool_call(cell: Cell, opts: CellOptions) -> dict:
     return execute_cell(cell, opts, write=True)
 
 
+def _always(cell: Cell) -> bool:
+    return True
+
+
 def run_local(todo: list[Cell], suite: Suite, on_outcome: Callable, *,
-              n_workers: int | None = None, threads: int | None = None) -> None:
+              n_workers: int | None = None, threads: int | None = None,
+              claim: Callable[[Cell], bool] = _always) -> None:
+    """Run ``todo`` in a local process pool; ``claim(cell)`` is asked just before a cell starts
+    and a cell it refuses (another run has it) is left out."""
     cores = available_cores()
     n_workers = max(1, min(n_workers or cores, len(todo)))
     threads = threads or max(1, cores // n_workers)
@@ -82,14 +125,15 @@ def run_local(todo: list[Cell], suite: Suite, on_outcome: Callable, *,
             set_threads(threads)
             opts = _options(suite, threads)
             for cell in todo:
-                on_outcome(execute_cell(cell, opts, write=True), True)
+                if claim(cell):
+                    on_outcome(execute_cell(cell, opts, write=True), True)
             return
-        _run_pool(todo, suite, on_outcome, n_workers, threads)
+        _run_pool(todo, suite, on_outcome, n_workers, threads, claim)
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _run_pool(todo, suite, on_outcome, n_workers: int, threads: int) -> None:
+def _run_pool(todo, suite, on_outcome, n_workers: int, threads: int, claim) -> None:
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -103,7 +147,7 @@ def _run_pool(todo, suite, on_outcome, n_workers: int, threads: int) -> None:
 
     def new_pool():
         return ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx,
-                                   initializer=_worker_init, initargs=(threads,))
+                                   initializer=_worker_init, initargs=(threads, os.getpid()))
 
     pool = new_pool()
     in_flight: dict = {}
@@ -111,7 +155,10 @@ def _run_pool(todo, suite, on_outcome, n_workers: int, threads: int) -> None:
         while queue or in_flight:
             while queue and len(in_flight) < n_workers:
                 cell = queue.pop()
-                in_flight[pool.submit(_pool_call, cell, opts)] = cell
+                if claim(cell):
+                    in_flight[pool.submit(_pool_call, cell, opts)] = cell
+            if not in_flight:
+                break
             finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
             broken = False
             for future in finished:
@@ -180,7 +227,9 @@ def init_ray(address: str | None, n_workers: int | None = None) -> None:
 
 
 def run_ray(todo: list[Cell], suite: Suite, on_outcome: Callable, *, address: str | None = None,
-            n_workers: int | None = None) -> None:
+            n_workers: int | None = None, claim: Callable[[Cell], bool] = _always) -> None:
+    """Run ``todo`` as Ray tasks; the cells ``claim`` refuses are left out (all are claimed
+    when they are submitted, at the start)."""
     import ray
 
     started_here = not ray.is_initialized()
@@ -188,6 +237,8 @@ def run_ray(todo: list[Cell], suite: Suite, on_outcome: Callable, *, address: st
     remote = ray.remote(_ray_call)
     refs: dict = {}
     for cell in todo:
+        if not claim(cell):
+            continue
         res = suite.resources_for(cell.method)
         num_cpus, num_gpus = float(res["num_cpus"]), float(res["num_gpus"])
         threads = max(1, int(num_cpus))

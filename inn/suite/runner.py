@@ -9,6 +9,11 @@ State lives in the results tree only, so a rerun resumes where a crash or Ctrl-C
 * ``<output_dir>/failures.jsonl``: an append-only log of every failure, one JSON line each.
 * ``<cell>/hpo.json``: with HPO, the best configuration and the trial history; a rerun whose cell
   has an ``hpo.json`` with the same number of trials reuses it instead of searching again.
+* ``<cell>/.lock``: held while a run works on the cell (:mod:`inn.suite.locks`), so concurrent
+  runs on one results tree share the cells instead of training them twice.
+
+A result file that cannot be read (damaged outside the program) is reported with its path and
+its cell counts as not done, so the next run computes it again.
 """
 
 from __future__ import annotations
@@ -18,7 +23,14 @@ import logging
 import os
 import time
 
-from inn.results import result_path, results_frame, write_json_atomic
+from inn.results import (
+    check_output_dir,
+    read_result_or_none,
+    result_path,
+    results_frame,
+    write_json_atomic,
+)
+from inn.suite import locks
 from inn.suite.config import Cell, Suite
 
 log = logging.getLogger("inn.suite")
@@ -28,7 +40,9 @@ FAILURES_LOG = "failures.jsonl"
 
 
 def cell_done(cell: Cell, output_dir) -> bool:
-    return result_path(output_dir, cell.method, cell.dataset_id, cell.seed).is_file()
+    """The cell has a readable result file (a corrupt one is reported and run again)."""
+    path = result_path(output_dir, cell.method, cell.dataset_id, cell.seed)
+    return path.is_file() and read_result_or_none(path) is not None
 
 
 def cell_failed(cell: Cell, output_dir) -> bool:
@@ -83,18 +97,42 @@ def run_suite(suite: Suite, *, executor: str = "local", n_workers: int | None = 
     from inn.suite import executors
 
     start = time.perf_counter()
+    check_output_dir(suite.output_dir)
+    if executor == "local" and suite.device not in ("auto", "cpu"):
+        from inn.estimators import resolve_device
+
+        resolve_device(suite.device)  # one clear error now instead of one per cell
     os.makedirs(suite.output_dir, exist_ok=True)
     cells, todo, skipped = plan(suite, skip_failed)
     n_done = len(cells) - len(todo) - len(skipped)
     log.info("suite %s: %d cells, %d done, %d to run%s", suite.name, len(cells), n_done,
              len(todo), f", {len(skipped)} failed before and skipped" if skipped else "")
     stats = {"cells": len(cells), "done_before": n_done, "ran": 0, "failed": [],
-             "skipped_failed": [c.label() for c in skipped]}
+             "skipped_failed": [c.label() for c in skipped], "elsewhere": []}
     bar = tqdm(total=len(cells), initial=n_done, unit="cell", disable=not progress,
                dynamic_ncols=True, smoothing=0.05, desc=suite.name)
+    held: dict[Cell, locks.CellLock] = {}
+
+    def claim(cell: Cell) -> bool:
+        """Lock the cell before it starts; False when another run has it or has finished it."""
+        lock = locks.acquire(cell.dir(suite.output_dir))
+        if lock is not None and cell_done(cell, suite.output_dir):
+            lock.release()  # another run finished it after this one planned
+            lock = None
+        if lock is None:
+            stats["elsewhere"].append(cell.label())
+            bar.update(1)
+            return False
+        held[cell] = lock
+        return True
 
     def on_outcome(outcome: dict, written: bool) -> None:
-        store_outcome(outcome, suite.output_dir, written)
+        try:
+            store_outcome(outcome, suite.output_dir, written)
+        finally:
+            lock = held.pop(outcome["cell"], None)
+            if lock is not None:
+                lock.release()
         cell = outcome["cell"]
         stats["ran"] += 1
         if outcome["status"] != "ok":
@@ -109,15 +147,20 @@ def run_suite(suite: Suite, *, executor: str = "local", n_workers: int | None = 
         if todo:
             if executor == "ray":
                 executors.run_ray(todo, suite, on_outcome, address=ray_address,
-                                  n_workers=n_workers)
+                                  n_workers=n_workers, claim=claim)
             elif executor == "local":
                 executors.run_local(todo, suite, on_outcome, n_workers=n_workers,
-                                    threads=threads)
+                                    threads=threads, claim=claim)
             else:
                 raise ValueError(f"unknown executor {executor!r} (local or ray)")
     finally:
+        for lock in held.values():  # cells abandoned on Ctrl-C: free them for the next run
+            lock.release()
         bar.close()
         stats["wall_time_s"] = time.perf_counter() - start
+    if stats["elsewhere"]:
+        log.info("%d cell(s) were taken by another run on %s", len(stats["elsewhere"]),
+                 suite.output_dir)
     return stats
 
 
@@ -157,9 +200,12 @@ def summary(suite: Suite, stats: dict | None = None) -> str:
     lines.append("")
     lines.append(f"summed train time of the finished cells: {_hms(total_train)}")
     if stats is not None:
+        elsewhere = len(stats.get("elsewhere", []))
         lines.append(f"this run: {stats['ran']} cells run, {len(stats['failed'])} failed, "
-                     f"{stats['done_before']} already done; wall time "
-                     f"{_hms(stats['wall_time_s'])}")
+                     f"{stats['done_before']} already done"
+                     + (f", {elsewhere} run or finished by another run at the same time"
+                        if elsewhere else "")
+                     + f"; wall time {_hms(stats['wall_time_s'])}")
         for failure in stats["failed"][:20]:
             lines.append(f"  failed: {failure}")
         if len(stats["failed"]) > 20:
