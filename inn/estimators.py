@@ -63,7 +63,10 @@ INN_PARAMETERS = {
 
 def resolve_device(device: str) -> torch.device:
     """``"auto"`` picks CUDA when available, else the CPU; ``"cpu"``, ``"cuda"``, ``"cuda:N"``
-    and ``"mps"`` are checked to exist, with a ValueError that says what is missing."""
+    and ``"mps"`` (or a ``torch.device``) are checked to exist, with a ValueError that says
+    what is missing."""
+    if isinstance(device, torch.device):
+        device = str(device)
     check_device_name("device", device)
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -163,7 +166,8 @@ class _NetworkEstimator(BaseEstimator):
         :data:`INN_PARAMETERS` for INN); ValueError naming the first bad one."""
         for name, spec in self._parameters.items():
             spec.check(name, getattr(self, name))
-        check_device_name("device", self.device)
+        device = self.device
+        check_device_name("device", str(device) if isinstance(device, torch.device) else device)
 
     def _validate_X(self, X, *, reset: bool, y=None):
         try:
