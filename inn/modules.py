@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -28,6 +29,34 @@ class NetOutput(NamedTuple):
     weights: torch.Tensor | None = None
     bias: torch.Tensor | None = None
     members: torch.Tensor | None = None
+
+
+class Encoded(NamedTuple):
+    """Rows already passed through :meth:`InputEncoder.encode`; the networks take it in place of
+    raw rows. The encoding is a fixed row-wise function of the data, so a trainer can encode its
+    training matrix once per fit and index it per step: the values are those a step would compute.
+
+    Attributes:
+        xt: ``(n, d)`` the transformed columns.
+        ple: ``(n, d, n_bins)`` their piecewise-linear encoding, or ``None`` without bins.
+    """
+
+    xt: torch.Tensor
+    ple: torch.Tensor | None
+
+    def rows(self, index: slice | torch.Tensor) -> Encoded:
+        """The rows ``index`` (a slice, or a tensor of row numbers)."""
+        if isinstance(index, slice):
+            return Encoded(self.xt[index], None if self.ple is None else self.ple[index])
+        # index_select copies the same rows several times faster than advanced indexing
+        ple = None if self.ple is None else self.ple.index_select(0, index)
+        return Encoded(self.xt.index_select(0, index), ple)
+
+    @staticmethod
+    def cat(parts: list[Encoded]) -> Encoded:
+        """The rows of ``parts``, one after the other."""
+        ple = None if parts[0].ple is None else torch.cat([p.ple for p in parts])
+        return Encoded(torch.cat([p.xt for p in parts]), ple)
 
 
 class ResidualBlock(nn.Module):
@@ -132,21 +161,29 @@ class InputEncoder(nn.Module):
 
     @torch.no_grad()
     def fit(self, x: torch.Tensor) -> InputEncoder:
-        """Set the statistics from the training rows ``x`` of shape ``(n, d)``."""
-        d = x.shape[1]
-        numeric = torch.tensor([torch.unique(x[:, j]).numel() > 2 for j in range(d)])
+        """Set the statistics from the training rows ``x`` of shape ``(n, d)``.
+
+        Each column is sorted once (numpy's sort, several times faster than torch's on CPU) and
+        the distinct-value counts and quantiles are read off the sorted columns with the same
+        arithmetic as ``torch.unique`` and ``torch.quantile`` (:func:`sorted_quantiles`), so the
+        statistics are those of the plain calls, bit for bit.
+        """
+        numeric = _distinct_counts(_sorted_columns(x)) > 2
         self.numeric.copy_(numeric)
         if self.robust:
-            q = torch.quantile(x, torch.tensor([0.25, 0.5, 0.75], dtype=x.dtype), dim=0)
+            levels = torch.tensor([0.25, 0.5, 0.75], dtype=x.dtype)
+            q = sorted_quantiles(_sorted_columns(x), levels).T  # (3, d) as torch.quantile
             iqr, std = (q[2] - q[0]) / 1.349, x.std(dim=0)
             scale = torch.where(iqr > 1e-8, iqr, torch.where(std > 1e-8, std, torch.ones_like(std)))
             self.center.copy_(torch.where(numeric, q[1], torch.zeros_like(q[1])))
             self.scale.copy_(torch.where(numeric, scale, torch.ones_like(scale)))
         if self.n_bins > 0:
-            xt = self.transform(x)
+            columns = torch.nonzero(numeric).flatten()
+            xt = _sorted_columns(self.transform(x)[:, columns])
             levels = torch.linspace(0, 1, self.n_bins + 1, dtype=x.dtype)
-            for j in torch.nonzero(numeric).flatten().tolist():
-                edges = torch.unique(torch.quantile(xt[:, j], levels))
+            quantiles = sorted_quantiles(xt, levels)
+            for row, j in enumerate(columns.tolist()):
+                edges = torch.unique(quantiles[row])
                 k = edges.numel() - 1  # fewer bins where quantiles coincide
                 self.lower[j, :k] = edges[:-1]
                 self.width[j, :k] = edges[1:] - edges[:-1]
@@ -159,18 +196,26 @@ class InputEncoder(nn.Module):
             return x
         return torch.where(self.numeric, smooth_clip((x - self.center) / self.scale), x)
 
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    @property
+    def is_identity(self) -> bool:
+        """Whether :meth:`encode` passes the columns unchanged (no scaling, no bins)."""
+        return not self.robust and self.n_bins == 0
+
+    def encode(self, x: torch.Tensor | Encoded) -> Encoded:
         """``(T(x), ple)``: the transformed columns and their ``(n, d, n_bins)`` piecewise-linear
         encoding (``None`` without bins). The encoding is a fixed function of the data, so it is
-        computed without gradient."""
+        computed without gradient. Rows that are :class:`Encoded` already are returned as
+        they are."""
+        if isinstance(x, Encoded):
+            return x
         xt = self.transform(x)
         if self.n_bins == 0:
-            return xt, None
+            return Encoded(xt, None)
         with torch.no_grad():
             valid = self.width > 0
             step = torch.where(valid, self.width, torch.ones_like(self.width))
             ple = ((xt.unsqueeze(-1) - self.lower) / step).clamp_(0.0, 1.0).mul_(valid)
-        return xt, ple
+        return Encoded(xt, ple)
 
     def features(self, xt: torch.Tensor, ple: torch.Tensor | None) -> torch.Tensor:
         """What the trunk reads: the transformed columns and their encoding."""
@@ -183,6 +228,29 @@ class InputEncoder(nn.Module):
         slopes = self.width * (1.0 + self.shape_delta)
         phi = self.lower[:, 0] + torch.einsum("ndt,dt->nd", ple, slopes)
         return torch.where(self.numeric & (self.width[:, 0] > 0), phi, xt)
+
+
+def _sorted_columns(x: torch.Tensor) -> torch.Tensor:
+    """The columns of ``x`` (``(n, d)``, CPU), each sorted: ``(d, n)``."""
+    return torch.from_numpy(np.sort(x.detach().cpu().numpy().T, axis=1))
+
+
+def _distinct_counts(sorted_columns: torch.Tensor) -> torch.Tensor:
+    """Distinct values per sorted column (what ``torch.unique(column).numel()`` gives)."""
+    changes = sorted_columns[:, 1:] != sorted_columns[:, :-1]
+    return 1 + changes.sum(dim=1)
+
+
+def sorted_quantiles(sorted_rows: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """``torch.quantile`` (linear interpolation) of every row of ``sorted_rows`` (each sorted,
+    no NaN): ``(rows, len(q))``, computed with the same operations as torch's implementation so
+    that the values are identical to ``torch.quantile(row, q)`` (a test pins this)."""
+    ranks = (q * (sorted_rows.shape[-1] - 1)).expand(sorted_rows.shape[0], -1)
+    below = ranks.to(torch.long)
+    values = sorted_rows.gather(-1, below)
+    weights = ranks - below
+    above = sorted_rows.gather(-1, ranks.ceil().to(torch.long))
+    return values.lerp_(above, weights)
 
 
 class TabResNet(nn.Module):
@@ -209,7 +277,7 @@ class TabResNet(nn.Module):
         )
         self.head = nn.Linear(hidden_size, n_outputs)
 
-    def forward(self, x: torch.Tensor) -> NetOutput:
+    def forward(self, x: torch.Tensor | Encoded) -> NetOutput:
         return NetOutput(self.head(self.trunk(self.encoder.features(*self.encoder.encode(x)))))
 
 
@@ -287,8 +355,9 @@ class INN(nn.Module):
         # Set by the trainer for a first phase in which w(x) = w0 for every row (additive).
         self.additive_only = False
 
-    def inputs(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(z, f)``: the linear part's inputs ``phi(T(x)) - phi(T(r))`` and the trunk's input."""
+    def inputs(self, x: torch.Tensor | Encoded) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(z, f)``: the linear part's inputs ``phi(T(x)) - phi(T(r))`` and the trunk's input
+        (``x``: raw rows or their :class:`Encoded` form)."""
         enc = self.encoder
         xt, ple = enc.encode(x)
         rt, rple = enc.encode(self.reference.unsqueeze(0))
@@ -303,9 +372,9 @@ class INN(nn.Module):
         weights = out.view(*lead, self.n_features, self.n_outputs)
         return weights, self.global_bias.expand(*lead, self.n_outputs)
 
-    def forward(self, x: torch.Tensor) -> NetOutput:
-        n, m = x.shape[0], self.members
+    def forward(self, x: torch.Tensor | Encoded) -> NetOutput:
         z, f = self.inputs(x)
+        n, m = z.shape[0], self.members
         if self.additive_only:
             weights, bias = self._split(self.head_bias.mean(0).expand(n, -1))
             return NetOutput(torch.einsum("ndk,nd->nk", weights, z) + bias, weights, bias)
@@ -318,6 +387,6 @@ class INN(nn.Module):
             return NetOutput(logits[0], weights[0], bias[0])
         return NetOutput(logits.mean(0), weights.mean(0), bias.mean(0), logits)
 
-    def contributions(self, x: torch.Tensor, out: NetOutput) -> torch.Tensor:
+    def contributions(self, x: torch.Tensor | Encoded, out: NetOutput) -> torch.Tensor:
         """Per-feature contributions ``w(x) * z(x)`` of shape ``(n, d, k)``."""
         return out.weights * self.inputs(x)[0].unsqueeze(-1)
