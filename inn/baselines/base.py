@@ -40,6 +40,7 @@ methods that need them (:func:`_require`), so importing a method's module stays 
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
 import numpy as np
@@ -177,6 +178,11 @@ class Model:
         self.categorical_: list[str] = []
         self.n_features_in_: int | None = None
         self.model_ = None
+
+    @classmethod
+    def default_threads(cls) -> int:
+        """``n_jobs`` when the caller names none: every core."""
+        return os.cpu_count() or 1
 
     # ---- public API -------------------------------------------------------------------------
 
