@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from inn import cli, methods
+from inn import cli, methods, threads
+
+threads.passive_openmp()  # before torch loads OpenMP
 
 
 def build_parser() -> argparse.ArgumentParser:

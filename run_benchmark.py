@@ -19,9 +19,11 @@ import argparse
 import logging
 import sys
 
-from inn import cli, methods
+from inn import cli, methods, threads
 from inn.data import TEST_SIZE
 from inn.data.preprocessing import SCALINGS
+
+threads.passive_openmp()  # before torch loads OpenMP (this process and the cells' workers)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,8 +9,6 @@ frames with categorical columns.
 from __future__ import annotations
 
 import json
-import os
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from inn.explanation import Explanation, bias_share, global_importance
 from inn.modules import INN, TabResNet
+from inn.threads import resolve_threads, torch_threads
 from inn.training import Trainer, TrainingConfig
 
 PREDICT_CHUNK = 65536
@@ -32,33 +31,6 @@ def resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
-
-
-def resolve_threads(n_jobs: int | None) -> int:
-    """Torch threads for ``n_jobs`` (scikit-learn's convention): a positive count as given,
-    ``None`` 1, ``-1`` every core this process may use, ``-2`` all but one, ..."""
-    if n_jobs is None:
-        return 1
-    if n_jobs > 0:
-        return int(n_jobs)
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
-    return max(1, cores + 1 + int(n_jobs))
-
-
-@contextmanager
-def torch_threads(n: int):
-    """Run the block with ``n`` torch threads; the caller's count is back afterwards."""
-    before = torch.get_num_threads()
-    if n != before:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        if torch.get_num_threads() != before:
-            torch.set_num_threads(before)
 
 
 class _NetworkEstimator(BaseEstimator):

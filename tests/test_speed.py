@@ -11,6 +11,7 @@ import torch
 import inn
 from inn import training
 from inn.modules import INN, InputEncoder, _distinct_counts, _sorted_columns, sorted_quantiles
+from inn.threads import resolve_threads
 
 
 def _pin_data():
@@ -155,7 +156,7 @@ def test_fit_and_predict_use_n_jobs_threads_and_restore_the_callers():
             model.set_params(n_jobs=2).predict_proba(X)
             assert set(seen) == {2} and torch.get_num_threads() == caller
         tab = inn.TabResNetClassifier(nr_epochs=1, device="cpu", n_jobs=-1).fit(X, y)
-        assert tab.n_threads_ == inn.estimators.resolve_threads(-1) >= 1
+        assert tab.n_threads_ == resolve_threads(-1) >= 1
         assert torch.get_num_threads() == caller
     finally:
         torch.set_num_threads(before)
@@ -169,7 +170,7 @@ def test_bad_n_jobs(n_jobs):
 
 
 def test_resolve_threads():
-    from inn.estimators import resolve_threads
+    from inn.threads import resolve_threads
 
     cores = resolve_threads(-1)
     assert resolve_threads(None) == 1 and resolve_threads(3) == 3

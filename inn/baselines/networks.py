@@ -30,7 +30,7 @@ class NetworkModel(Model):
     @classmethod
     def default_threads(cls) -> int:
         """The estimator's default ``n_jobs`` (the thread policy is stated once, there)."""
-        from inn.estimators import resolve_threads
+        from inn.threads import resolve_threads
 
         return resolve_threads(cls.estimator_class("binary")().n_jobs)
 

@@ -32,10 +32,13 @@ class CellOptions:
 
 
 def thread_env(threads: int) -> dict[str, str]:
-    """The environment that limits a new process's OpenMP/BLAS threads (read when those
-    libraries load, so it must be in place before the process imports numpy or torch)."""
-    return {var: str(threads) for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                                          "OPENBLAS_NUM_THREADS")}
+    """The environment that limits a new process's OpenMP/BLAS threads and lets idle OpenMP
+    threads sleep (:mod:`inn.threads`); read when those libraries load, so it must be in place
+    before the process imports numpy or torch."""
+    env = {var: str(threads) for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                         "OPENBLAS_NUM_THREADS")}
+    env["OMP_WAIT_POLICY"] = os.environ.get("OMP_WAIT_POLICY") or "PASSIVE"
+    return env
 
 
 def set_threads(threads: int) -> None:

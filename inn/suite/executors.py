@@ -31,17 +31,11 @@ from pathlib import Path
 
 from inn.suite.cell import CellOptions, execute_cell, failure_outcome, set_threads, thread_env
 from inn.suite.config import Cell, Suite
+from inn.threads import available_cores
 
 log = logging.getLogger("inn.suite")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def _options(suite: Suite, threads: int, device: str | None = None) -> CellOptions:
