@@ -8,15 +8,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from inn import cli, methods
+from inn import cli, methods, threads
+
+threads.passive_openmp()  # before torch loads OpenMP
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--model", required=True, choices=methods.names(),
                    help="the method to train (required): " + ", ".join(methods.names()))
-    p.add_argument("--n_jobs", type=cli.positive_int, default=None,
-                   help="threads for the method (default: all cores)")
     cli.add_common_arguments(p)
     return p
 
@@ -25,8 +25,7 @@ def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     from inn.experiment import run
 
-    record = run(args.model, args.dataset_id, args.seed, n_jobs=args.n_jobs,
-                 **cli.run_options(args))
+    record = run(args.model, args.dataset_id, args.seed, **cli.run_options(args))
     cli.report(record)
 
 

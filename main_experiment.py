@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from inn import cli
+from inn import cli, threads
+
+threads.passive_openmp()  # before torch loads OpenMP
 
 METHODS = {True: "inn", False: "tabresnet"}  # --interpretable -> method
 

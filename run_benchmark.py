@@ -19,10 +19,12 @@ import argparse
 import logging
 import sys
 
-from inn import cli, methods
+from inn import cli, methods, threads
 from inn.data import TEST_SIZE
 from inn.data.preprocessing import SCALINGS
 from inn.validation import Real
+
+threads.passive_openmp()  # before torch loads OpenMP (this process and the cells' workers)
 
 
 def build_parser() -> argparse.ArgumentParser:

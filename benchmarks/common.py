@@ -12,6 +12,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from inn import threads  # noqa: E402 (the path above first)
+
+threads.passive_openmp()  # before torch loads OpenMP, as the experiment scripts do
+
 
 def add_device_argument(parser) -> None:
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
@@ -70,15 +74,17 @@ def synthetic(n_rows: int, n_features: int, seed: int = 0):
     return X.astype(np.float32), y.astype(np.int64)
 
 
-def machine(device: str) -> str:
+def machine(device: str, threads: bool = True) -> str:
+    """The device in words; for the CPU with this process's torch threads unless told not to
+    (the estimators set their own, ``n_jobs``)."""
     if device == "cuda":
         import torch
 
         return f"cuda ({torch.cuda.get_device_name(0)})"
     import torch
 
-    return (f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-            f"torch threads {torch.get_num_threads()})")
+    count = f", torch threads {torch.get_num_threads()}" if threads else ""
+    return f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores{count})"
 
 
 def print_table(headers: list[str], rows: list[list]) -> None:

@@ -16,6 +16,17 @@ non_negative_int = Int(0).parse
 seed = SEED.parse
 
 
+def threads(text: str) -> int:
+    """A thread count: positive, or negative as in scikit-learn (-1 = all cores)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer thread count, got {text!r}") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be a positive count or -1 (all cores), got 0")
+    return value
+
+
 def open_fraction(text: str) -> float:
     value = float(text)
     if not 0 < value < 1:
@@ -62,6 +73,11 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=run["device"],
                         help="auto (the networks use CUDA when available, TabNet the CPU), cpu "
                              f"or cuda (default: {run['device']})")
+    parser.add_argument("--n_jobs", type=threads, default=None,
+                        help="threads for the method; -1 = all cores (default: the method's: "
+                             "1 for INN and TabResNet, which is the fastest on a busy machine "
+                             "and close to the best on an idle one, all cores for the "
+                             "baselines)")
     parser.add_argument("--save_model", action=argparse.BooleanOptionalAction, default=None,
                         help="save the fitted model in model/ next to the result file (default: "
                              "yes for INN, no for the others)")
@@ -74,7 +90,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 def run_options(args: argparse.Namespace) -> dict:
     """The keyword arguments of :func:`inn.experiment.run` given by the common flags."""
     names = ("test_split_size", "output_dir", "data_dir", "numeric_scaling", "device",
-             "save_model", "overwrite", "quiet")  # fmt: skip
+             "n_jobs", "save_model", "overwrite", "quiet")  # fmt: skip
     return {name: getattr(args, name) for name in names}
 
 
@@ -105,8 +121,10 @@ NETWORK_ARGUMENTS = {
     "n_bins": "quantile bins per numeric column (piecewise-linear encoding)",
     "robust": "robust scaling and smooth clipping of numeric columns",
 }
-# Estimator parameters the pipeline sets: --device, --seed, --quiet, and the validation split.
-RUN_MANAGED = ("device", "random_state", "verbose", "early_stopping", "validation_fraction")
+# Estimator parameters the pipeline sets: --device, --n_jobs, --seed, --quiet, and the validation
+# split.
+RUN_MANAGED = ("device", "n_jobs", "random_state", "verbose", "early_stopping",
+               "validation_fraction")
 
 
 def add_network_arguments(parser: argparse.ArgumentParser, estimators: dict) -> None:

@@ -104,7 +104,9 @@ def run(
         mode: ``"classification"`` or ``"regression"`` to assert the dataset's task.
         overwrite: rerun even when the result file exists (otherwise it is returned as is).
         quiet: no progress bar.
-        n_jobs: threads for baselines (default: all cores).
+        n_jobs: threads for the method; ``None``: the method's default
+            (:meth:`inn.baselines.base.Model.default_threads`: all cores for the baselines, the
+            estimator's ``n_jobs`` for INN and TabResNet).
         numeric_scaling: ``"standard"`` or ``"quantile"`` scaling of numeric columns in the
             encoded input (quantile suits heavy-tailed columns, which INN would extrapolate).
         save_model: save the fitted model in ``model/`` next to the result file (``None``: the
@@ -145,7 +147,7 @@ def run(
     if mode is not None and (mode == "regression") != (dataset.task == "regression"):
         raise ValueError(f"--mode {mode} does not fit dataset {dataset_id} ({dataset.name}), "
                          f"whose task is {dataset.task}")  # fmt: skip
-    n_jobs = n_jobs or os.cpu_count() or 1
+    n_jobs = n_jobs or entry.model_class.default_threads()
 
     start = time.perf_counter()
     model = fit_method(method, dataset.task, params, seed, data, device=device, n_jobs=n_jobs,

@@ -31,6 +31,34 @@ class NetOutput(NamedTuple):
     members: torch.Tensor | None = None
 
 
+class Encoded(NamedTuple):
+    """Rows already passed through :meth:`InputEncoder.encode`; the networks take it in place of
+    raw rows. The encoding is a fixed row-wise function of the data, so a trainer can encode its
+    training matrix once per fit and index it per step: the values are those a step would compute.
+
+    Attributes:
+        xt: ``(n, d)`` the transformed columns.
+        ple: ``(n, d, n_bins)`` their piecewise-linear encoding, or ``None`` without bins.
+    """
+
+    xt: torch.Tensor
+    ple: torch.Tensor | None
+
+    def rows(self, index: slice | torch.Tensor) -> Encoded:
+        """The rows ``index`` (a slice, or a tensor of row numbers)."""
+        if isinstance(index, slice):
+            return Encoded(self.xt[index], None if self.ple is None else self.ple[index])
+        # index_select copies the same rows several times faster than advanced indexing
+        ple = None if self.ple is None else self.ple.index_select(0, index)
+        return Encoded(self.xt.index_select(0, index), ple)
+
+    @staticmethod
+    def cat(parts: list[Encoded]) -> Encoded:
+        """The rows of ``parts``, one after the other."""
+        ple = None if parts[0].ple is None else torch.cat([p.ple for p in parts])
+        return Encoded(torch.cat([p.xt for p in parts]), ple)
+
+
 class ResidualBlock(nn.Module):
     """Two Linear layers with BatchNorm, GELU and dropout around an identity skip.
 
@@ -169,18 +197,26 @@ class InputEncoder(nn.Module):
             return x
         return torch.where(self.numeric, smooth_clip((x - self.center) / self.scale), x)
 
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    @property
+    def is_identity(self) -> bool:
+        """Whether :meth:`encode` passes the columns unchanged (no scaling, no bins)."""
+        return not self.robust and self.n_bins == 0
+
+    def encode(self, x: torch.Tensor | Encoded) -> Encoded:
         """``(T(x), ple)``: the transformed columns and their ``(n, d, n_bins)`` piecewise-linear
         encoding (``None`` without bins). The encoding is a fixed function of the data, so it is
-        computed without gradient."""
+        computed without gradient. Rows that are :class:`Encoded` already are returned as
+        they are."""
+        if isinstance(x, Encoded):
+            return x
         xt = self.transform(x)
         if self.n_bins == 0:
-            return xt, None
+            return Encoded(xt, None)
         with torch.no_grad():
             valid = self.width > 0
             step = torch.where(valid, self.width, torch.ones_like(self.width))
             ple = ((xt.unsqueeze(-1) - self.lower) / step).clamp_(0.0, 1.0).mul_(valid)
-        return xt, ple
+        return Encoded(xt, ple)
 
     def features(self, xt: torch.Tensor, ple: torch.Tensor | None) -> torch.Tensor:
         """What the trunk reads: the transformed columns and their encoding."""
@@ -219,7 +255,7 @@ class TabResNet(nn.Module):
         )
         self.head = nn.Linear(hidden_size, n_outputs)
 
-    def forward(self, x: torch.Tensor) -> NetOutput:
+    def forward(self, x: torch.Tensor | Encoded) -> NetOutput:
         return NetOutput(self.head(self.trunk(self.encoder.features(*self.encoder.encode(x)))))
 
 
@@ -297,8 +333,9 @@ class INN(nn.Module):
         # Set by the trainer for a first phase in which w(x) = w0 for every row (additive).
         self.additive_only = False
 
-    def inputs(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(z, f)``: the linear part's inputs ``phi(T(x)) - phi(T(r))`` and the trunk's input."""
+    def inputs(self, x: torch.Tensor | Encoded) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(z, f)``: the linear part's inputs ``phi(T(x)) - phi(T(r))`` and the trunk's input
+        (``x``: raw rows or their :class:`Encoded` form)."""
         enc = self.encoder
         xt, ple = enc.encode(x)
         rt, rple = enc.encode(self.reference.unsqueeze(0))
@@ -313,9 +350,9 @@ class INN(nn.Module):
         weights = out.view(*lead, self.n_features, self.n_outputs)
         return weights, self.global_bias.expand(*lead, self.n_outputs)
 
-    def forward(self, x: torch.Tensor) -> NetOutput:
-        n, m = x.shape[0], self.members
+    def forward(self, x: torch.Tensor | Encoded) -> NetOutput:
         z, f = self.inputs(x)
+        n, m = z.shape[0], self.members
         if self.additive_only:
             weights, bias = self._split(self.head_bias.mean(0).expand(n, -1))
             return NetOutput(torch.einsum("ndk,nd->nk", weights, z) + bias, weights, bias)
@@ -328,6 +365,6 @@ class INN(nn.Module):
             return NetOutput(logits[0], weights[0], bias[0])
         return NetOutput(logits.mean(0), weights.mean(0), bias.mean(0), logits)
 
-    def contributions(self, x: torch.Tensor, out: NetOutput) -> torch.Tensor:
+    def contributions(self, x: torch.Tensor | Encoded, out: NetOutput) -> torch.Tensor:
         """Per-feature contributions ``w(x) * z(x)`` of shape ``(n, d, k)``."""
         return out.weights * self.inputs(x)[0].unsqueeze(-1)

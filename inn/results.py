@@ -259,6 +259,7 @@ def results_frame(results_dir, methods=None, datasets=None, seeds=None):
             "task": rec["task"],
             "train_time_s": rec.get("train_time_s"),
             "inference_time_s": rec.get("inference_time_s"),
+            "threads": rec.get("threads"),
         }
         metrics = rec.get("test_metrics")
         row.update({f"test_{k}": v for k, v in (metrics if isinstance(metrics, dict) else {})

@@ -18,8 +18,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inn.modules import INN, NetOutput
+from inn.modules import INN, Encoded, NetOutput
 from inn.tasks import TASKS
+
+# Largest training (plus validation) matrix whose input encoding is cached for the whole fit
+# (48,000 x 100 with 8 bins takes 173 MB); larger ones are encoded batch by batch.
+ENCODING_CACHE_BYTES = 512 * 2**20
 
 # The INN-only terms of the objective; a network without them (TabResNet) trains with them off.
 INN_TERMS = ("weight_norm", "consistency_weight", "consistency_rows", "additive_epochs",
@@ -88,11 +92,14 @@ class Coalitions:
         out: the module's output on the masked copies.
         ref_logits: its logits at the reference row, ``(1, k)``.
         mask: ``(m, d)``, 1 where a copy keeps the row's feature value.
+        encoded: the input encoding of the batch rows the copies were made from (the first
+            ``m / 2`` rows), when the trainer has it; ``None``: encoded from the rows.
     """
 
     out: NetOutput
     ref_logits: torch.Tensor
     mask: torch.Tensor
+    encoded: Encoded | None = None
 
 
 def cycle_length(total_steps: int, nr_restarts: int, t_mult: int) -> int:
@@ -175,21 +182,25 @@ class Trainer:
             loss = loss + self.config.weight_norm * out.weights.abs().mean()
         if coalitions is not None:
             loss = loss + self.config.consistency_weight * self.consistency_loss(
-                x, out, coalitions.out, coalitions.ref_logits, coalitions.mask
+                x, out, coalitions.out, coalitions.ref_logits, coalitions.mask,
+                encoded=coalitions.encoded,
             )
         return loss
 
-    def consistency_loss(self, x, out: NetOutput, masked: NetOutput, ref_logits, mask):
+    def consistency_loss(self, x, out: NetOutput, masked: NetOutput, ref_logits, mask,
+                         encoded: Encoded | None = None):
         """Coalition consistency: contributions must predict the output of masked inputs.
 
         For a coalition S (features outside S set to the reference r) the module should satisfy
         ``f(x_S) - f(r) = sum_{i in S} c_i(x)``, which holds exactly for an additive model whose
         contributions are its terms (with the global bias, f(r) = b). Coalition sizes follow
         the Shapley kernel and come in complementary pairs (as in FastSHAP, Jethani et al. 2022,
-        and ViaSHAP, Alkhatib et al. 2025); the term is the mean squared residual.
+        and ViaSHAP, Alkhatib et al. 2025); the term is the mean squared residual. ``encoded``:
+        the input encoding of ``x[:m]`` where the caller has it.
         """
         m = mask.shape[0] // 2
-        contrib = self.module.contributions(x[:m], _rows(out, 0, m))  # (m, d, k)
+        rows = x[:m] if encoded is None else encoded
+        contrib = self.module.contributions(rows, _rows(out, 0, m))  # (m, d, k)
         contrib = contrib.repeat(2, 1, 1)
         predicted = torch.einsum("nd,ndk->nk", mask, contrib)
         return ((masked.logits - ref_logits - predicted) ** 2).mean()
@@ -225,25 +236,38 @@ class Trainer:
             return x, lam * y + (1.0 - lam) * y_mix, None, 1.0
         return x, y, y_mix, lam
 
-    def forward(self, x: torch.Tensor) -> tuple[NetOutput, Coalitions | None]:
+    def forward(
+        self, x: torch.Tensor, encoded: Encoded | None = None
+    ) -> tuple[NetOutput, Coalitions | None]:
         """The module's output on the batch and, with the consistency term, on its coalitions.
 
         One forward pass covers the batch, its masked copies and the reference row, so that
-        BatchNorm sees the same mixture in training as in its running statistics.
+        BatchNorm sees the same mixture in training as in its running statistics. ``encoded``:
+        the batch's input encoding where the trainer has it cached (the same values the module
+        would compute from ``x``).
         """
         cfg = self.config
         if not (cfg.consistency_weight > 0 and isinstance(self.module, INN) and x.shape[1] > 1
                 and not self.module.additive_only):  # an additive model is consistent as it is
-            return self.module(x), None
+            return self.module(x if encoded is None else encoded), None
         masked_x, mask = self._coalitions(x)
         ref = self.module.reference.unsqueeze(0)
-        both = self.module(torch.cat([x, masked_x, ref]))
         n, m = x.shape[0], masked_x.shape[0]
-        return _rows(both, 0, n), Coalitions(_rows(both, n, n + m), both.logits[-1:], mask)
+        if encoded is None:
+            both = self.module(torch.cat([x, masked_x, ref]))
+            first = None
+        else:  # the encoding is row-wise: encoding the parts equals encoding their rows joined
+            enc = self.module.encoder
+            both = self.module(Encoded.cat([encoded, enc.encode(masked_x), enc.encode(ref)]))
+            first = encoded.rows(slice(0, m // 2))
+        return _rows(both, 0, n), Coalitions(_rows(both, n, n + m), both.logits[-1:], mask, first)
 
-    def train_step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def train_step(
+        self, x: torch.Tensor, y: torch.Tensor, encoded: Encoded | None = None
+    ) -> torch.Tensor:
         """One optimisation step on a batch (augment, forward, :meth:`get_loss`, backward, step);
-        returns the (detached) loss."""
+        returns the (detached) loss. ``encoded``: the batch's cached input encoding, if any
+        (unused for an augmented batch, whose rows change)."""
         cfg = self.config
         y_mix, lam = None, 1.0
         if cfg.augmentation_probability > 0:
@@ -251,7 +275,8 @@ class Trainer:
                 cfg.augmentation_probability
             ):
                 x, y, y_mix, lam = self._augment(x, y)
-        out, coalitions = self.forward(x)
+                encoded = None
+        out, coalitions = self.forward(x, encoded)
         loss = self.get_loss(x, out, y, y_mix, lam, coalitions)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -260,8 +285,8 @@ class Trainer:
         return loss.detach()
 
     @torch.no_grad()
-    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> float:
-        """Mean task loss on held-out rows (eval mode)."""
+    def evaluate(self, x: torch.Tensor | Encoded, y: torch.Tensor) -> float:
+        """Mean task loss on held-out rows (raw or :class:`Encoded`; eval mode)."""
         self.module.eval()
         loss = float(self.task_loss(self.module(x).logits, y).mean())
         self.module.train()
@@ -278,9 +303,24 @@ class Trainer:
             return [{"params": rest + shared}]
         return [{"params": rest}, {"params": shared, "lr": self.config.learning_rate * mult}]
 
-    def _phase(self, x, y, x_val, y_val, nr_epochs: int, nr_restarts: int, best: dict, bar):
+    def _encoded(self, *xs: torch.Tensor | None) -> list[Encoded | None] | None:
+        """The input encoding of each of ``xs`` (``None`` stays ``None``), computed once for the
+        fit; ``None`` where the module has no encoder, it is the identity, or the encodings
+        would take more than :data:`ENCODING_CACHE_BYTES`."""
+        enc = getattr(self.module, "encoder", None)
+        if enc is None or enc.is_identity:
+            return None
+        rows = sum(x.shape[0] for x in xs if x is not None)
+        if rows * enc.n_outputs * xs[0].element_size() > ENCODING_CACHE_BYTES:
+            return None
+        with torch.no_grad():
+            return [None if x is None else enc.encode(x) for x in xs]
+
+    def _phase(self, x, y, x_val, y_val, nr_epochs: int, nr_restarts: int, best: dict, bar,
+               encoded=None):
         """``nr_epochs`` epochs with a fresh AdamW and cosine schedule; ``best`` carries the
-        best validation loss and state across phases."""
+        best validation loss and state across phases. ``encoded``: the cached encodings of
+        ``x`` and ``x_val`` (:meth:`_encoded`), or ``None``."""
         cfg = self.config
         n = x.shape[0]
         batch_size = min(cfg.batch_size, n)
@@ -302,7 +342,11 @@ class Trainer:
             total = torch.zeros((), device=x.device)
             for i in range(steps):
                 idx = perm[i * batch_size : (i + 1) * batch_size]
-                total += self.train_step(x[idx], y[idx])
+                xb, yb = x.index_select(0, idx), y.index_select(0, idx)  # x[idx], but faster
+                if encoded is None:
+                    total += self.train_step(xb, yb)
+                else:
+                    total += self.train_step(xb, yb, encoded[0].rows(idx))
             epoch_loss = float(total) / steps
             if not math.isfinite(epoch_loss):
                 raise FloatingPointError(
@@ -311,7 +355,8 @@ class Trainer:
                 )
             record = {"epoch": epoch, "loss": epoch_loss}
             if x_val is not None:
-                record["val_loss"] = self.evaluate(x_val, y_val)
+                val_rows = x_val if encoded is None else encoded[1]
+                record["val_loss"] = self.evaluate(val_rows, y_val)
                 if record["val_loss"] < best["loss"] - 1e-6:
                     best["loss"], bad_epochs = record["val_loss"], 0
                     best["state"] = copy.deepcopy(self.module.state_dict())
@@ -345,15 +390,16 @@ class Trainer:
             bar = tqdm(total=additive + cfg.nr_epochs, desc=type(self.module).__name__,
                        unit="epoch")
         best = {"loss": math.inf, "state": None}
+        encoded = self._encoded(x, x_val)
         if additive > 0:
             self.module.additive_only = True
             try:
-                self._phase(x, y, x_val, y_val, additive, 1, best, bar)
+                self._phase(x, y, x_val, y_val, additive, 1, best, bar, encoded)
             finally:
                 self.module.additive_only = False
             if best["state"] is not None:
                 self.module.load_state_dict(best["state"])
-        self._phase(x, y, x_val, y_val, cfg.nr_epochs, cfg.nr_restarts, best, bar)
+        self._phase(x, y, x_val, y_val, cfg.nr_epochs, cfg.nr_restarts, best, bar, encoded)
         if bar is not None:
             bar.close()
         if best["state"] is not None:

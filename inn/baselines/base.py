@@ -42,6 +42,7 @@ from __future__ import annotations
 import importlib
 import logging
 import time
+import os
 from typing import Any
 
 import numpy as np
@@ -203,6 +204,11 @@ class Model:
         self.categorical_: list[str] = []
         self.n_features_in_: int | None = None
         self.model_ = None
+
+    @classmethod
+    def default_threads(cls) -> int:
+        """``n_jobs`` when the caller names none: every core."""
+        return os.cpu_count() or 1
 
     # ---- public API -------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from inn.baselines.base import Model
 class NetworkModel(Model):
     """A network estimator of :mod:`inn.estimators`; ``params`` are its constructor arguments.
 
-    ``n_jobs`` is not used: torch's thread count is the caller's (the suite sets it per cell).
+    ``n_jobs`` becomes the estimator's ``n_jobs`` (torch threads during fit and predict).
     """
 
     input_kind = "encoded"
@@ -28,14 +28,21 @@ class NetworkModel(Model):
         self.estimator = self._build_estimator()
 
     @classmethod
+    def default_threads(cls) -> int:
+        """The estimator's default ``n_jobs`` (the thread policy is stated once, there)."""
+        from inn.threads import resolve_threads
+
+        return resolve_threads(cls.estimator_class("binary")().n_jobs)
+
+    @classmethod
     def estimator_class(cls, task: str) -> type:
         """The estimator class for ``task`` (imports torch)."""
         from inn import estimators
 
         return getattr(estimators, cls.estimators[task == "regression"])
 
-    # set by the run (seed, --device, --quiet), not by hyperparameters
-    RUN_SETTINGS = ("random_state", "device", "verbose")
+    # set by the run (seed, --device, --n_jobs, --quiet), not by hyperparameters
+    RUN_SETTINGS = ("random_state", "device", "n_jobs", "verbose")
 
     @classmethod
     def check_params(cls, params: dict) -> None:
@@ -48,19 +55,21 @@ class NetworkModel(Model):
         managed = set(params) & set(cls.RUN_SETTINGS)
         if managed:
             raise ValueError(f"{sorted(managed)} of {cls.name} are set by the run (seed, "
-                             "device, quiet), not as hyperparameters")
+                             "device, n_jobs, quiet), not as hyperparameters")
         est(**params)._check_params()
 
     def _build_estimator(self):
         self.check_params(self.params)
-        return self.estimator_class(self.task)(**self.params, random_state=self.seed,
-                                               device=self.device, verbose=self.verbose)
+        return self.estimator_class(self.task)(**self.params, n_jobs=self.n_jobs,
+                                               random_state=self.seed, device=self.device,
+                                               verbose=self.verbose)
 
     def _fit(self, X, y, X_val, y_val):
         validation = {} if X_val is None else {"X_val": X_val, "y_val": y_val}
         self.model_ = self.estimator.fit(X, y, **validation)
         # With a validation split given, the estimator's own hold-out settings are not used.
-        unused = {"verbose"} | ({"early_stopping", "validation_fraction"} if validation else set())
+        unused = {"verbose", "n_jobs"} | (
+            {"early_stopping", "validation_fraction"} if validation else set())
         self.params_ = {k: v for k, v in self.model_.get_params().items() if k not in unused}
         self.params_["device"] = str(self.model_.device_)
 
@@ -73,7 +82,8 @@ class NetworkModel(Model):
         return getattr(self.model_, "feature_importances_", None)
 
     def record_extras(self, X_test) -> dict:
-        return {"epochs_run": len(self.model_.history_), "best_epoch": self.model_.best_epoch_}
+        return {"epochs_run": len(self.model_.history_), "best_epoch": self.model_.best_epoch_,
+                "threads": self.model_.n_threads_}
 
     def save(self, path) -> None:
         from inn.estimators import save

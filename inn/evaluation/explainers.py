@@ -74,7 +74,11 @@ class ExplainContext:
 
 
 def _network_args(nr_epochs: int, seed: int) -> dict:
-    return {"nr_epochs": nr_epochs, "device": "cpu", "random_state": seed}
+    import torch
+
+    # the networks train with the threads this process was given (xai_experiment.py --threads)
+    return {"nr_epochs": nr_epochs, "device": "cpu", "random_state": seed,
+            "n_jobs": torch.get_num_threads()}
 
 
 def fit_inn(task, X, y, seed, nr_epochs=100, params=None) -> FittedModel:

@@ -31,10 +31,19 @@ class CellOptions:
     threads: int
 
 
+def thread_env(threads: int) -> dict[str, str]:
+    """The environment that limits a new process's OpenMP/BLAS threads and lets idle OpenMP
+    threads sleep (:mod:`inn.threads`); read when those libraries load, so it must be in place
+    before the process imports numpy or torch."""
+    env = {var: str(threads) for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                         "OPENBLAS_NUM_THREADS")}
+    env["OMP_WAIT_POLICY"] = os.environ.get("OMP_WAIT_POLICY") or "PASSIVE"
+    return env
+
+
 def set_threads(threads: int) -> None:
     """Limit this process's compute threads (BLAS/OpenMP via env for late imports, and torch)."""
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = str(threads)
+    os.environ.update(thread_env(threads))
     try:
         import torch
 

@@ -11,7 +11,9 @@ Local pool
 
 Ray
     Each cell is a Ray task with the CPU/GPU request of its method (``resources`` in the suite;
-    default 1 CPU, no GPU) and as many threads as CPUs requested.  The task returns the record and
+    default 1 CPU, no GPU) and as many threads as CPUs requested, set as in the local pool: in
+    the environment its worker process starts with (the task's ``runtime_env``) and for torch
+    inside the task.  The task returns the record and
     the driver writes it, so the workers need no shared file system for results (they do need the
     ``inn`` package and the datasets: the store folder or OpenML).
 
@@ -29,19 +31,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from inn.suite.cell import CellOptions, execute_cell, failure_outcome, set_threads
+from inn.suite.cell import CellOptions, execute_cell, failure_outcome, set_threads, thread_env
 from inn.suite.config import Cell, Suite
+from inn.threads import available_cores
 
 log = logging.getLogger("inn.suite")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def _options(suite: Suite, threads: int, device: str | None = None) -> CellOptions:
@@ -140,8 +136,7 @@ def _run_pool(todo, suite, on_outcome, n_workers: int, threads: int, claim) -> N
 
     opts = _options(suite, threads)
     # spawned workers read these before importing numpy / torch
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = str(threads)
+    os.environ.update(thread_env(threads))
     queue = list(reversed(todo))
     ctx = mp.get_context("spawn")
 
@@ -244,7 +239,9 @@ def run_ray(todo: list[Cell], suite: Suite, on_outcome: Callable, *, address: st
         threads = max(1, int(num_cpus))
         device = "cuda" if num_gpus > 0 else suite.device
         opts = _options(suite, threads, device)
+        # Ray keeps a worker pool per runtime_env, so cells of one thread count share workers
         ref = remote.options(num_cpus=num_cpus, num_gpus=num_gpus, max_retries=0,
+                             runtime_env={"env_vars": thread_env(threads)},
                              name=f"cell:{cell.label()}").remote(cell, opts)
         refs[ref] = cell
     log.info("ray executor: %d task(s) submitted (cluster resources: %s)", len(refs),
