@@ -13,8 +13,11 @@ from inn import cli, methods
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--model", required=True, choices=methods.names(),
-                   help="the method to train (required): " + ", ".join(methods.names()))
+    p.add_argument("--model", "--model_name", dest="model", required=True,
+                   choices=methods.names(), metavar="NAME",
+                   help="the method to train (required; --model_name is the reference "
+                        "implementation's spelling, whose default was tabnet): "
+                        + ", ".join(methods.names()))
     p.add_argument("--n_jobs", type=cli.positive_int, default=None,
                    help="threads for the method (default: all cores)")
     cli.add_common_arguments(p)
