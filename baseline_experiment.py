@@ -15,8 +15,11 @@ threads.passive_openmp()  # before torch loads OpenMP
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--model", required=True, choices=methods.names(),
-                   help="the method to train (required): " + ", ".join(methods.names()))
+    p.add_argument("--model", "--model_name", dest="model", required=True,
+                   choices=methods.names(), metavar="NAME",
+                   help="the method to train (required; --model_name is the reference "
+                        "implementation's spelling, whose default was tabnet): "
+                        + ", ".join(methods.names()))
     cli.add_common_arguments(p)
     return p
 

@@ -5,6 +5,7 @@ Examples::
     python xai_experiment.py --benchmark additive_binary_rho0.5 --seed 0 --output_dir results
     python xai_experiment.py --benchmark linear_regression_rho0 leak_1510 --seeds 0 1 2
     python xai_experiment.py --all --seeds 0 1 2            # the default suite
+    python xai_experiment.py --rho_sweep --seeds 0 1 2      # every correlation rho (paper figure)
     python xai_experiment.py --table --seeds 0 1 2          # Markdown tables of the tree
     python xai_experiment.py --ablation --seeds 0 --fast    # INN variants x benchmarks
     python xai_experiment.py --ablation_table --seeds 0
@@ -25,10 +26,11 @@ from inn import cli
 from inn.data import dataset_key
 from inn.evaluation.explainers import EXPLAINERS, INN_VARIANTS
 from inn.evaluation.runner import ABLATION_SUITE, ABLATION_VARIANTS, DEFAULT_SUITE, XAIConfig
-from inn.evaluation.synthetic import all_benchmarks, parse_name
+from inn.evaluation.synthetic import RHOS, SYNTHETIC_TASKS, TARGETS, all_benchmarks, parse_name
 from inn.results import check_output_dir
 
 SIZES = ("n_train", "nr_epochs", "n_explain", "n_slow")  # XAIConfig fields with a flag
+RHO_SWEEP_TARGETS = ("linear", "additive", "piecewise")  # the additive targets of XAI-Bench
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +41,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"run the default suite of {len(DEFAULT_SUITE)} benchmarks (default: off)")
     p.add_argument("--every_synthetic", action="store_true",
                    help=f"run all {len(all_benchmarks())} synthetic benchmarks (default: off)")
+    p.add_argument("--rho_sweep", action="store_true",
+                   help="run the --targets x --tasks benchmarks at every --rhos value, for the "
+                        "metrics-against-rho figure of plots.paper (default: off)")
+    p.add_argument("--targets", nargs="+", choices=TARGETS, default=list(RHO_SWEEP_TARGETS),
+                   help=f"targets of --rho_sweep (default: {' '.join(RHO_SWEEP_TARGETS)})")
+    p.add_argument("--tasks", nargs="+", choices=SYNTHETIC_TASKS, default=list(SYNTHETIC_TASKS),
+                   help=f"tasks of --rho_sweep (default: {' '.join(SYNTHETIC_TASKS)})")
+    p.add_argument("--rhos", nargs="+", type=float, choices=RHOS, default=list(RHOS),
+                   help="feature correlations of --rho_sweep (default: "
+                        f"{' '.join(f'{r:g}' for r in RHOS)})")
     p.add_argument("--seed", type=cli.seed, default=None, help="one seed (default: 0)")
     p.add_argument("--seeds", type=cli.seed, nargs="+", default=None,
                    help="several seeds; the tables use only these (default: --seed)")
@@ -98,6 +110,8 @@ def main(argv=None) -> int:
         benchmarks += DEFAULT_SUITE
     if args.every_synthetic:
         benchmarks += all_benchmarks()
+    if args.rho_sweep:
+        benchmarks += all_benchmarks(args.targets, args.tasks, args.rhos)
     benchmarks = list(dict.fromkeys(benchmarks))
     cfg = XAIConfig.fast() if args.fast else XAIConfig()
     for name in SIZES:

@@ -56,7 +56,13 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
                         help="OpenML dataset id or store key (default: 1510, scikit-learn's "
                              "breast-cancer data, which needs no network)")
     parser.add_argument("--seed", type=seed, default=run["seed"],
-                        help=f"seed of the split and the method (default: {run['seed']})")
+                        help=f"seed of the split and the method; with --openml_task_id also "
+                             f"the task's fold (default: {run['seed']})")
+    parser.add_argument("--openml_task_id", type=positive_int, default=None,
+                        help="train and test on this OpenML task's own split, fold --seed "
+                             "(needs openml.org or its cache; --dataset_id and "
+                             "--test_split_size are then unused; default: none, a seeded "
+                             "split of --dataset_id)")
     parser.add_argument("--test_split_size", type=open_fraction, default=run["test_split_size"],
                         help=f"share of rows held out for testing (default: "
                              f"{run['test_split_size']}); a further {VALIDATION_SIZE:.0%} of "
@@ -90,7 +96,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 def run_options(args: argparse.Namespace) -> dict:
     """The keyword arguments of :func:`inn.experiment.run` given by the common flags."""
     names = ("test_split_size", "output_dir", "data_dir", "numeric_scaling", "device",
-             "n_jobs", "save_model", "overwrite", "quiet")  # fmt: skip
+             "n_jobs", "save_model", "overwrite", "quiet", "openml_task_id")  # fmt: skip
     return {name: getattr(args, name) for name in names}
 
 

@@ -22,6 +22,7 @@ from inn.results import (
     MODEL_DIR,
     check_output_dir,
     read_result_or_none,
+    reference_keys,
     result_path,
     write_dir_atomic,
     write_json_atomic,
@@ -89,6 +90,8 @@ def run(
     n_jobs: int | None = None,
     numeric_scaling: str = "standard",
     save_model: bool | None = None,
+    openml_task_id: int | None = None,
+    drop_features=(),
 ) -> dict:
     """Run one (method, dataset, seed) cell and write its ``output_info.json``.
 
@@ -111,6 +114,10 @@ def run(
             encoded input (quantile suits heavy-tailed columns, which INN would extrapolate).
         save_model: save the fitted model in ``model/`` next to the result file (``None``: the
             method's default, which is yes for INN and no for the others).
+        openml_task_id: use this OpenML task's dataset and its train/test split of fold ``seed``
+            instead of ``dataset_id`` and a seeded split (needs the network or the openml
+            cache). The result goes to the task's dataset id; ``dataset_id`` is unused.
+        drop_features: original feature names to leave out (the feature-removal check).
 
     Returns:
         The result record (also written to the results tree).
@@ -128,22 +135,29 @@ def run(
         from inn.estimators import resolve_device
 
         resolve_device(device)  # a clear error now, not a late one from the library
-    path = None if output_dir is None else result_path(output_dir, method, dataset_id, seed)
-    if path is not None and path.exists() and not overwrite:
-        record = read_result_or_none(path)  # a corrupt file is not a result: run again
-        if record is not None:
-            log.info("%s exists; skipping (use overwrite to rerun)", path)
-            record["skipped"] = True
-            return record
     save = entry.model_class.saves_by_default if save_model is None else save_model
     if save and not entry.model_class.can_save:
         raise ValueError(f"{method} cannot save its fitted model (save_model)")
     if output_dir is not None:
         check_output_dir(output_dir)
+    drop_features = [str(f) for f in drop_features]
+    # A task's dataset id is known only once the task is fetched; then the skip check follows.
+    if openml_task_id is None:
+        existing = _existing(output_dir, method, dataset_id, seed, None, overwrite)
+        if existing is not None:
+            return existing
 
     data = prepare_data(dataset_id, seed, method, test_split_size=test_split_size,
-                        numeric_scaling=numeric_scaling, data_dir=data_dir)  # fmt: skip
+                        numeric_scaling=numeric_scaling, data_dir=data_dir,
+                        openml_task_id=openml_task_id, drop_features=drop_features)  # fmt: skip
     dataset, splits = data.dataset, data.splits
+    if openml_task_id is not None:
+        existing = _existing(output_dir, method, dataset.dataset_id, seed, openml_task_id,
+                             overwrite)  # fmt: skip
+        if existing is not None:
+            return existing
+    path = None if output_dir is None else result_path(output_dir, method, dataset.dataset_id,
+                                                        seed)
     if mode is not None and (mode == "regression") != (dataset.task == "regression"):
         raise ValueError(f"--mode {mode} does not fit dataset {dataset_id} ({dataset.name}), "
                          f"whose task is {dataset.task}")  # fmt: skip
@@ -167,7 +181,11 @@ def run(
         "seed": seed,
         "task": dataset.task,
         "hyperparameters": _jsonable(model.params_),
-        "test_split_size": test_split_size,
+        "test_split_size": (test_split_size if openml_task_id is None else
+                            round(len(splits.test) / len(dataset.y), 4)),
+        "split": ({"kind": "seeded", "seed": seed} if openml_task_id is None else
+                  {"kind": "openml_task", "openml_task_id": int(openml_task_id), "fold": seed,
+                   "repeat": 0}),
         "numeric_scaling": numeric_scaling,
         "protocol": {
             "fitted_on": "training split",
@@ -193,12 +211,41 @@ def run(
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         **model.record_extras(data.X["test"]),
     }
+    if drop_features:
+        record["dropped_features"] = drop_features
+    record.update(reference_keys(record))
     if path is not None:
         if save:
             write_dir_atomic(path.parent / MODEL_DIR, model.save)
             record["model_dir"] = MODEL_DIR
         write_json_atomic(record, path)
         record["path"] = str(path)
+    return record
+
+
+def _existing(output_dir, method, dataset_id, seed, openml_task_id, overwrite) -> dict | None:
+    """The finished record of this cell, to be returned as is, or ``None`` (run it).
+
+    A record made with a different split (seeded vs an OpenML task's fold) is an error rather
+    than a silent skip: the two must not be mixed in one tree.
+    """
+    if output_dir is None:
+        return None
+    path = result_path(output_dir, method, dataset_id, seed)
+    if not path.exists() or overwrite:
+        return None
+    record = read_result_or_none(path)  # a corrupt file is not a result: run again
+    if record is None:
+        return None
+    found = (record.get("split") or {}).get("openml_task_id")
+    if found != openml_task_id:
+        def describe(task):
+            return "a seeded split" if task is None else f"OpenML task {task}"
+
+        raise ValueError(f"{path} exists with {describe(found)}, not {describe(openml_task_id)}; "
+                         "use another output directory or overwrite")
+    log.info("%s exists; skipping (use overwrite to rerun)", path)
+    record["skipped"] = True
     return record
 
 

@@ -8,6 +8,11 @@ This module is the one place that knows the layout: :func:`cell_dir` / :func:`re
 where a cell lives, :func:`find_results` / :func:`load_results` / :func:`results_frame` read a
 tree. The interpretability benchmark keeps its records in the same layout under
 ``<output_dir>/xai`` (benchmark in place of the dataset).
+
+The reference implementation (releaunifreiburg/INN, ArlindKadra/IMN) uses the same layout with
+flat records (``test_auroc``, ``train_time``, ...). Our records carry those keys too
+(:func:`reference_keys`, added at write time), and :func:`results_frame` reads trees of either
+format, so results of both implementations plot together.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ log = logging.getLogger("inn.results")
 
 RESULT_FILE = "output_info.json"
 MODEL_DIR = "model"
+TOP_10 = 10  # the reference's older scripts keep the 10 most important features
 
 
 class ResultFileError(ValueError):
@@ -203,6 +209,87 @@ def read_result_or_none(path) -> dict | None:
         return None
 
 
+def reference_keys(record: dict) -> dict:
+    """The reference implementation's top-level keys, derived from our record.
+
+    Classification: ``train_auroc``, ``train_accuracy``, ``test_auroc``, ``test_accuracy``;
+    regression: ``train_mse``, ``test_mse``. Always ``train_time``, ``inference_time`` and
+    ``time`` (their sum; the older reference scripts wrote only this one). Where the method has
+    global importances: ``top_features`` / ``top_features_weights`` (all features, most
+    important first) and ``top_10_features`` / ``top_10_features_weights``. Values the record
+    lacks (e.g. train metrics of an old record) are left out rather than invented.
+    """
+    out: dict = {}
+    regression = record.get("task") == "regression"
+    for part in ("train", "test"):
+        metrics = record.get(f"{part}_metrics") or {}
+        if regression:
+            if metrics.get("rmse") is not None:
+                out[f"{part}_mse"] = float(metrics["rmse"]) ** 2
+        else:
+            for key in ("auroc", "accuracy"):
+                if metrics.get(key) is not None:
+                    out[f"{part}_{key}"] = metrics[key]
+    train, infer = record.get("train_time_s"), record.get("inference_time_s")
+    if train is not None:
+        out["train_time"] = train
+    if infer is not None:
+        out["inference_time"] = infer
+    if train is not None and infer is not None:
+        out["time"] = train + infer
+    importances = record.get("feature_importances")
+    if importances:
+        names, weights = list(importances), [float(v) for v in importances.values()]
+        out["top_features"], out["top_features_weights"] = names, weights
+        out["top_10_features"] = names[:TOP_10]
+        out["top_10_features_weights"] = weights[:TOP_10]
+    return out
+
+
+def _last(value):
+    """The reference's older INN script wrote ``train_auroc`` as a per-epoch list: its last."""
+    if isinstance(value, list):
+        return value[-1] if value else None
+    return value
+
+
+def from_reference(rec: dict, path: Path) -> dict | None:
+    """A reference-format record (flat keys, no ``method``) in our schema; method, dataset and
+    seed come from its path ``<method>/<dataset_id>/<seed>/output_info.json``.
+
+    Returns ``None`` for records of neither format (e.g. the interpretability benchmark's).
+    The task is ``"classification"`` (binary and multiclass are not told apart in these files)
+    or ``"regression"``.
+    """
+    if "test_auroc" in rec:
+        task = "classification"
+        metrics = {part: {k: _last(rec.get(f"{part}_{k}")) for k in ("auroc", "accuracy")}
+                   for part in ("train", "test")}  # fmt: skip
+    elif "test_mse" in rec:
+        task = "regression"
+        metrics = {part: {"rmse": float(rec[f"{part}_mse"]) ** 0.5}
+                   for part in ("train", "test") if rec.get(f"{part}_mse") is not None}
+    else:
+        return None
+    seed_dir = path.parent
+    names = rec.get("top_features") or rec.get("top_10_features")
+    weights = rec.get("top_features_weights") or rec.get("top_10_features_weights")
+    seed = seed_dir.name
+    return {
+        "method": seed_dir.parent.parent.name,
+        "dataset_id": seed_dir.parent.name,
+        "dataset_name": None,
+        "seed": int(seed) if seed.isdigit() else seed,
+        "task": task,
+        "format": "reference",
+        "test_metrics": metrics.get("test", {}),
+        "train_metrics": metrics.get("train"),
+        "train_time_s": rec.get("train_time", rec.get("time")),
+        "inference_time_s": rec.get("inference_time"),
+        "feature_importances": dict(zip(names, weights)) if names and weights else None,
+    }
+
+
 def find_results(results_dir, method=None, dataset_id=None, seed=None) -> list[Path]:
     """The result files under ``results_dir`` (sorted), optionally of one method/dataset/seed."""
     parts = ["*" if v is None else str(check_key(v, what))
@@ -227,9 +314,11 @@ def dataset_label(name, dataset_id) -> str:
 def results_frame(results_dir, methods=None, datasets=None, seeds=None):
     """One row per experiment result: method, dataset, seed, task, timings, flattened metrics.
 
-    ``methods`` / ``datasets`` / ``seeds`` keep only those cells. Records of other kinds that
-    share the tree (the interpretability benchmark's, under ``xai/``) have no ``method`` and are
-    left out.
+    Reads our records and the reference implementation's (:func:`from_reference`; ``format``
+    says which). ``methods`` / ``datasets`` / ``seeds`` keep only those cells. Records of other
+    kinds that share the tree (the interpretability benchmark's, under ``xai/``) are left out.
+    A dataset name missing from a record (reference records have none) is taken from another
+    record of the same dataset, so both formats share one label per dataset.
     """
     import pandas as pd
 
@@ -241,8 +330,12 @@ def results_frame(results_dir, methods=None, datasets=None, seeds=None):
     rows = []
     for path in find_results(results_dir):
         rec = read_result_or_none(path)
-        if rec is None or "method" not in rec:
+        if rec is None:
             continue
+        if "method" not in rec:
+            rec = from_reference(rec, path)
+            if rec is None:
+                continue
         missing = [k for k in ("dataset_id", "seed", "task") if k not in rec]
         if missing:
             log.warning("result file %s lacks %s; left out", path, missing)
@@ -257,12 +350,21 @@ def results_frame(results_dir, methods=None, datasets=None, seeds=None):
             "dataset": dataset_label(rec.get("dataset_name"), rec["dataset_id"]),
             "seed": rec["seed"],
             "task": rec["task"],
+            "format": rec.get("format", "inn"),
+            "device": rec.get("device"),
             "train_time_s": rec.get("train_time_s"),
             "inference_time_s": rec.get("inference_time_s"),
             "threads": rec.get("threads"),
         }
-        metrics = rec.get("test_metrics")
-        row.update({f"test_{k}": v for k, v in (metrics if isinstance(metrics, dict) else {})
-                    .items()})
+        for part in ("test", "train"):
+            metrics = rec.get(f"{part}_metrics")
+            row.update({f"{part}_{k}": v for k, v in (metrics if isinstance(metrics, dict) else {})
+                        .items()})
         rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        names = frame.dropna(subset=["dataset_name"]).groupby("dataset_id")["dataset_name"].first()
+        frame["dataset_name"] = frame["dataset_name"].fillna(frame["dataset_id"].map(names))
+        frame["dataset"] = [dataset_label(n if isinstance(n, str) else None, d)
+                            for n, d in zip(frame["dataset_name"], frame["dataset_id"])]
+    return frame

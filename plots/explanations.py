@@ -108,7 +108,8 @@ def load_run(results_dir, dataset_id, seed: int = 0, data_dir=None) -> SavedRun:
     record = read_result(path)
     data = prepare_data(record["dataset_id"], seed, "inn", data_dir=data_dir,
                         test_split_size=record["test_split_size"],
-                        numeric_scaling=record.get("numeric_scaling", "standard"))
+                        numeric_scaling=record.get("numeric_scaling", "standard"),
+                        openml_task_id=(record.get("split") or {}).get("openml_task_id"))
     if data.splits.fingerprint() != record["split_fingerprint"]:
         raise ValueError(f"dataset {dataset_id} no longer splits as in the run of {path}")
     return SavedRun(record, inn.load(model_dir, device="cpu"), data)

@@ -188,12 +188,12 @@ def _parsers():
     import main_experiment
     import run_benchmark
     import xai_experiment
-    from plots import comparison, explanations
+    from plots import comparison, explanations, paper, store_tables
     from plots import xai as xai_plot
 
     parsers = {m.__name__: m.build_parser() for m in (
         main_experiment, baseline_experiment, run_benchmark, xai_experiment, comparison,
-        explanations, xai_plot)}  # fmt: skip
+        explanations, xai_plot, paper, store_tables)}  # fmt: skip
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
         for path in sorted((ROOT / "benchmarks").glob("*.py")):
@@ -209,7 +209,8 @@ def _parsers():
 
 def test_every_flag_says_what_it_does_and_its_default():
     parsers = _parsers()
-    assert {"train_throughput.py", "weight_norm_sweep.py", "store_ablation.py"} <= set(parsers)
+    assert {"train_throughput.py", "weight_norm_sweep.py", "store_ablation.py",
+            "feature_removal.py", "two_moons.py"} <= set(parsers)
     names: dict[str, set] = {}
     for script, parser in parsers.items():
         for action in parser._actions:

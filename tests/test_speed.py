@@ -9,8 +9,6 @@ import pytest
 import torch
 
 import inn
-from inn import training
-from inn.modules import INN, InputEncoder
 from inn.threads import resolve_threads
 
 

@@ -41,8 +41,8 @@ from __future__ import annotations
 
 import importlib
 import logging
-import time
 import os
+import time
 from typing import Any
 
 import numpy as np

@@ -131,7 +131,8 @@ def openml_task_splits(
     except Exception as exc:
         msg = " ".join(str(exc).split())[:300]
         raise DatasetError(
-            f"OpenML task {task_id!r}: could not load it: {type(exc).__name__}: {msg}"
+            f"OpenML task {task_id!r}: could not load it (needs openml.org or the openml "
+            f"cache): {type(exc).__name__}: {msg}"
         ) from exc
 
     keep = ~y.reset_index(drop=True).isna().to_numpy()

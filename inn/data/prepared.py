@@ -6,7 +6,7 @@ Runs, HPO trials, the interpretability benchmark and the explanation figures all
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -17,12 +17,14 @@ from .loading import load_dataset
 from .preprocessing import TabularPreprocessor, raw_frame
 from .splits import (
     TEST_SIZE,
+    VALIDATION_SIZE,
     Splits,
     check_scorable,
     encode_target,
     make_splits,
     regression_target,
 )
+from .store import DatasetError
 
 PARTS = ("train", "val", "test")
 
@@ -63,6 +65,8 @@ def prepare_data(
     numeric_scaling: str = "standard",
     data_dir=None,
     with_test: bool = True,
+    openml_task_id: int | None = None,
+    drop_features=(),
 ) -> PreparedData:
     """Load ``dataset_id``, split it with ``seed`` and prepare the input ``method`` takes.
 
@@ -75,15 +79,43 @@ def prepare_data(
         numeric_scaling: ``"standard"`` or ``"quantile"`` scaling of numeric columns.
         data_dir: dataset store folder (default: ``INN_DATA_DIR`` or ``../shared/datasets``).
         with_test: ``False`` leaves the test rows unprepared (for HPO, which must not see them).
+        openml_task_id: take the dataset and the train/test split from this OpenML task, fold
+            ``seed`` (needs the network or the openml cache); ``dataset_id`` and
+            ``test_split_size`` are then unused. The validation split is drawn from the task's
+            training rows as usual.
+        drop_features: original feature names left out of the data (the feature-removal check).
     """
     input_kind = methods.get(method).input_kind
-    dataset = load_dataset(dataset_id, data_dir)
-    splits = make_splits(dataset.y, dataset.task, seed=seed, test_size=test_split_size)
+    if openml_task_id is None:
+        dataset = load_dataset(dataset_id, data_dir)
+        splits = make_splits(dataset.y, dataset.task, seed=seed, test_size=test_split_size)
+    else:
+        from .openml_source import openml_task_splits
+
+        dataset, splits = openml_task_splits(openml_task_id, fold=seed, seed=seed,
+                                             val_size=VALIDATION_SIZE)  # fmt: skip
+    if len(drop_features):
+        dataset = without_features(dataset, drop_features)
     check_scorable(dataset.y, dataset.task, splits,
                    f"dataset {dataset.dataset_id} ({dataset.name}), test_split_size "
                    f"{test_split_size}")
     parts = PARTS if with_test else PARTS[:2]
     return prepare(dataset, splits, parts, input_kind, numeric_scaling)
+
+
+def without_features(dataset: Dataset, names) -> Dataset:
+    """``dataset`` without the original features ``names`` (all of them must exist, and at
+    least one feature must remain)."""
+    names = [str(n) for n in names]
+    absent = [n for n in names if n not in dataset.X.columns]
+    if absent:
+        raise DatasetError(f"dataset {dataset.dataset_id!r}: cannot drop unknown features "
+                           f"{absent}")
+    if len(set(names)) >= dataset.X.shape[1]:
+        raise DatasetError(f"dataset {dataset.dataset_id!r}: dropping {len(set(names))} "
+                           f"features leaves none")
+    return replace(dataset, X=dataset.X.drop(columns=names),
+                   categorical=[c for c in dataset.categorical if c not in names])
 
 
 def prepare(dataset: Dataset, splits: Splits, parts=PARTS, input_kind: str = "encoded",
