@@ -10,12 +10,13 @@ import logging
 import os
 import platform
 import time
+from functools import partial
 from importlib import metadata
 
 import numpy as np
 
 from inn import methods
-from inn.data import TEST_SIZE, VALIDATION_SIZE, PreparedData, prepare_data
+from inn.data import TEST_SIZE, VALIDATION_SIZE, DataFile, PreparedData, prepare_data
 from inn.metrics import classification_metrics, regression_metrics
 from inn.results import MODEL_DIR, read_result, result_path, write_dir_atomic, write_json_atomic
 
@@ -79,21 +80,24 @@ def run(
 
     Args:
         method: a registered method name (:func:`inn.methods.names`).
-        dataset_id: OpenML id (or store key).
+        dataset_id: OpenML id, store key, or a :class:`~inn.data.DataFile` (a CSV or parquet
+            file and its target column; its results go under the file's stem).
         seed: seeds the split and the method.
         params: method hyperparameters (the estimator's or baseline's own names).
         test_split_size: share of rows held out for testing.
         output_dir: root of the results tree; ``None`` writes nothing.
         data_dir: dataset store folder (default: ``INN_DATA_DIR`` or ``../shared/datasets``).
         device: ``"auto"``, ``"cpu"`` or ``"cuda"`` (networks and TabNet).
-        mode: ``"classification"`` or ``"regression"`` to assert the dataset's task.
+        mode: ``"classification"`` or ``"regression"`` to assert the dataset's task (a
+            :class:`~inn.data.DataFile` sets its task with its own ``mode``).
         overwrite: rerun even when the result file exists (otherwise it is returned as is).
         quiet: no progress bar.
         n_jobs: threads for baselines (default: all cores).
         numeric_scaling: ``"standard"`` or ``"quantile"`` scaling of numeric columns in the
             encoded input (quantile suits heavy-tailed columns, which INN would extrapolate).
         save_model: save the fitted model in ``model/`` next to the result file (``None``: the
-            method's default, which is yes for INN and no for the others).
+            method's default, which is yes for INN and no for the others). It is saved with the
+            run's preprocessor, so it takes rows of the original data (``inn.load``).
 
     Returns:
         The result record (also written to the results tree).
@@ -102,7 +106,8 @@ def run(
     if not 0 < test_split_size < 1:
         raise ValueError(f"test_split_size must be in (0, 1), got {test_split_size}")
     entry = methods.get(method)
-    path = None if output_dir is None else result_path(output_dir, method, dataset_id, seed)
+    key = dataset_id.key if isinstance(dataset_id, DataFile) else dataset_id
+    path = None if output_dir is None else result_path(output_dir, method, key, seed)
     if path is not None and path.exists() and not overwrite:
         log.info("%s exists; skipping (use overwrite to rerun)", path)
         record = read_result(path)
@@ -111,12 +116,16 @@ def run(
     save = entry.model_class.saves_by_default if save_model is None else save_model
     if save and not entry.model_class.can_save:
         raise ValueError(f"{method} cannot save its fitted model (save_model)")
+    if device not in ("auto", "cpu"):
+        from inn.estimators import resolve_device
+
+        resolve_device(device)  # no CUDA GPU: one line now, not after loading the data
 
     data = prepare_data(dataset_id, seed, method, test_split_size=test_split_size,
                         numeric_scaling=numeric_scaling, data_dir=data_dir)  # fmt: skip
     dataset, splits = data.dataset, data.splits
     if mode is not None and (mode == "regression") != (dataset.task == "regression"):
-        raise ValueError(f"--mode {mode} does not fit dataset {dataset_id} ({dataset.name}), "
+        raise ValueError(f"--mode {mode} does not fit dataset {key} ({dataset.name}), "
                          f"whose task is {dataset.task}")  # fmt: skip
     n_jobs = n_jobs or os.cpu_count() or 1
 
@@ -164,9 +173,13 @@ def run(
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         **model.record_extras(data.X["test"]),
     }
+    if isinstance(dataset_id, DataFile):
+        record["data_file"] = dataset_id.record()
     if path is not None:
         if save:
-            write_dir_atomic(path.parent / MODEL_DIR, model.save)
+            write_dir_atomic(path.parent / MODEL_DIR,
+                             partial(model.save, preprocessor=data.preprocessor,
+                                     classes=data.classes))
             record["model_dir"] = MODEL_DIR
         write_json_atomic(record, path)
         record["path"] = str(path)
