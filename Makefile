@@ -4,8 +4,15 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# make gpu-env: the torch version pyproject.toml pins, as PyPI's Linux wheel, which is the CUDA
+# build (CUDA 13, with its nvidia libraries). '===' asks for exactly that version, not a local
+# CPU build such as 2.13.0+cpu. Another CUDA version comes from PyTorch's index, e.g.
+# make gpu-env TORCH_INDEX=https://download.pytorch.org/whl/cu126 TORCH_SPEC=torch==2.13.0+cu126
+TORCH_VERSION := $(shell sed -n 's/.*"torch==\([0-9.]*\)".*/\1/p' pyproject.toml)
+TORCH_INDEX ?= https://pypi.org/simple
+TORCH_SPEC ?= torch===$(TORCH_VERSION)
 
-.PHONY: run test ablation clean
+.PHONY: run test gpu-env ablation clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +26,12 @@ run: $(VENV)/.installed  ## train INN on the embedded breast-cancer data and wri
 test: $(VENV)/.installed  ## lint and run the test suite
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
+
+gpu-env: $(VENV)/.installed  ## the same environment with the CUDA build of torch (GPU machines)
+	$(PY) -m pip install "$(TORCH_SPEC)" --index-url $(TORCH_INDEX)
+	$(PY) -c "import torch; print(f'torch {torch.__version__}, CUDA build {torch.version.cuda},', \
+		f'GPU: {torch.cuda.get_device_name(0)}' if torch.cuda.is_available() else \
+		'no CUDA GPU visible here')"
 
 ablation: $(VENV)/.installed  ## the explanation ablation (synthetic benchmarks + store accuracy); long
 	$(PY) xai_experiment.py --ablation --seeds 0 1 2 --output_dir results/ablation \

@@ -1,7 +1,7 @@
 """Train a registered method (a baseline: CatBoost, random forest, TabNet, EBM, logistic
 regression, decision tree, ...) with its default settings on the same data, splits and seeds as
-INN, and write its result file. INN and TabResNet take their hyperparameter flags in
-main_experiment.py."""
+INN, and write its result file; ``--data FILE --target COLUMN`` trains it on your own CSV/parquet
+file. INN and TabResNet take their hyperparameter flags in main_experiment.py."""
 
 from __future__ import annotations
 
@@ -25,10 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> None:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     from inn.experiment import run
 
-    record = run(args.model, args.dataset_id, args.seed, **cli.run_options(args))
+    record = run(args.model, cli.dataset_source(parser, args), args.seed,
+                 **cli.run_options(args))
     cli.report(record)
 
 

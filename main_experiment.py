@@ -1,4 +1,5 @@
-"""Train INN (``--interpretable``) or the TabResNet baseline on an OpenML dataset.
+"""Train INN (``--interpretable``) or the TabResNet baseline on an OpenML or store dataset, or
+on your own CSV/parquet file (``--data FILE --target COLUMN``).
 
 With no arguments it trains INN on the embedded breast-cancer data (OpenML 1510) and writes
 ``results/inn/1510/0/output_info.json``.
@@ -27,8 +28,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--interpretable", action=argparse.BooleanOptionalAction, default=True,
                    help="train INN (default); --no-interpretable trains the black-box TabResNet")
-    p.add_argument("--mode", choices=("classification", "regression"), default=None,
-                   help="assert the dataset's task (default: taken from the dataset)")
     cli.add_common_arguments(p)
     cli.add_network_arguments(p, estimators())
     return p
@@ -41,7 +40,7 @@ def main(argv=None) -> None:
     params = cli.network_params(parser, args, method, estimators())
     from inn.experiment import run
 
-    record = run(method, args.dataset_id, args.seed, params, mode=args.mode,
+    record = run(method, cli.dataset_source(parser, args), args.seed, params,
                  **cli.run_options(args))
     cli.report(record)
 

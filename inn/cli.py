@@ -7,13 +7,16 @@ import inspect
 import logging
 import sys
 
-from inn.data import VALIDATION_SIZE, DatasetError, dataset_key
+from inn.data import VALIDATION_SIZE, DataFile, DatasetError, dataset_key
+from inn.data.files import MODES, READERS
 from inn.data.preprocessing import SCALINGS
 from inn.validation import SEED, Choice, Int
 
 positive_int = Int(1).parse  # argparse types: an integer >= 1, an integer >= 0, a seed
 non_negative_int = Int(0).parse
 seed = SEED.parse
+
+DEFAULT_DATASET = 1510  # scikit-learn's bundled breast-cancer data: no network, no store
 
 
 def threads(text: str) -> int:
@@ -52,9 +55,19 @@ def _run_defaults() -> dict:
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags shared by the experiment scripts; their defaults are :func:`inn.experiment.run`'s."""
     run = _run_defaults()
-    parser.add_argument("--dataset_id", type=dataset_id, default=1510,
-                        help="OpenML dataset id or store key (default: 1510, scikit-learn's "
-                             "breast-cancer data, which needs no network)")
+    parser.add_argument("--dataset_id", type=dataset_id, default=None,
+                        help=f"OpenML dataset id or store key (default: {DEFAULT_DATASET}, "
+                             "scikit-learn's breast-cancer data, which needs no network)")
+    parser.add_argument("--data", default=None, metavar="FILE",
+                        help=f"your own table instead of --dataset_id: a {' or '.join(READERS)} "
+                             "file, whose stem names the dataset in the results (default: none)")
+    parser.add_argument("--target", default=None,
+                        help="the column of --data to predict; every other column is a feature "
+                             "(required with --data; default: none)")
+    parser.add_argument("--mode", choices=MODES, default=None,
+                        help="the task: with --data it sets it (default: inferred from the "
+                             "target: text or few whole numbers -> classification, else "
+                             "regression); with --dataset_id it asserts the dataset's task")
     parser.add_argument("--seed", type=seed, default=run["seed"],
                         help=f"seed of the split and the method; with --openml_task_id also "
                              f"the task's fold (default: {run['seed']})")
@@ -93,10 +106,24 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
                         help="no progress output (default: a progress bar)")
 
 
+def dataset_source(parser: argparse.ArgumentParser, args: argparse.Namespace):
+    """The dataset the flags name: a :class:`~inn.data.DataFile` for ``--data``, else the
+    ``--dataset_id``; a usage error (exit 2) for flags that do not go together."""
+    if args.data is None:
+        if args.target is not None:
+            parser.error("--target needs --data (a store dataset has its target)")
+        return DEFAULT_DATASET if args.dataset_id is None else args.dataset_id
+    if args.dataset_id is not None:
+        parser.error("give --data or --dataset_id, not both")
+    if args.target is None:
+        parser.error("--data needs --target (the column to predict)")
+    return DataFile(args.data, args.target, args.mode)
+
+
 def run_options(args: argparse.Namespace) -> dict:
     """The keyword arguments of :func:`inn.experiment.run` given by the common flags."""
     names = ("test_split_size", "output_dir", "data_dir", "numeric_scaling", "device",
-             "n_jobs", "save_model", "overwrite", "quiet", "openml_task_id")  # fmt: skip
+             "n_jobs", "save_model", "overwrite", "quiet", "openml_task_id", "mode")  # fmt: skip
     return {name: getattr(args, name) for name in names}
 
 
@@ -131,6 +158,9 @@ NETWORK_ARGUMENTS = {
 # split.
 RUN_MANAGED = ("device", "n_jobs", "random_state", "verbose", "early_stopping",
                "validation_fraction")
+# Estimator parameters of DataFrame input: the pipeline encodes the data itself (--numeric_scaling
+# reaches every method) and saves INN with its encoder, whose settings they then are.
+FRAME_PARAMETERS = ("categorical", "numeric_scaling", "max_categories")
 
 
 def add_network_arguments(parser: argparse.ArgumentParser, estimators: dict) -> None:
@@ -140,7 +170,7 @@ def add_network_arguments(parser: argparse.ArgumentParser, estimators: dict) -> 
     so a new estimator parameter cannot go without its flag.
     """
     defaults = {m: cls().get_params() for m, cls in estimators.items()}
-    names = set().union(*defaults.values()) - set(RUN_MANAGED)
+    names = set().union(*defaults.values()) - set(RUN_MANAGED) - set(FRAME_PARAMETERS)
     if names != set(NETWORK_ARGUMENTS):
         raise RuntimeError("flags and estimator parameters differ: "
                            f"{sorted(names ^ set(NETWORK_ARGUMENTS))}")

@@ -1,24 +1,35 @@
 """scikit-learn estimators: INNClassifier, INNRegressor and the TabResNet twins.
 
 All settings are constructor arguments that ``__init__`` only stores; ``fit`` learns the fitted
-attributes (ending in ``_``). Inputs must be numeric: put :class:`inn.data.TabularPreprocessor`
-(or any encoder) in front of the estimator in a :class:`~sklearn.pipeline.Pipeline` for raw
-frames with categorical columns.
+attributes (ending in ``_``). ``X`` is a numeric array, or a pandas DataFrame with numeric,
+string/categorical and missing values: a DataFrame is encoded by a
+:class:`inn.data.TabularPreprocessor` fitted in ``fit`` (``preprocessor_``; median imputation
+and scaling of numeric columns, one-hot categorical columns), and explanations and importances
+are then per column of the frame.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, check_X_y, validate_data
 
+from inn.data.preprocessing import (
+    MAX_CATEGORIES,
+    NUMERIC_SCALING,
+    SCALINGS,
+    TabularPreprocessor,
+    categorical_columns,
+)
 from inn.explanation import Explanation, bias_share, global_importance
 from inn.modules import INN, TabResNet
 from inn.threads import resolve_threads, torch_threads
@@ -48,6 +59,8 @@ NETWORK_PARAMETERS = {
     "patience": Int(1),
     "n_bins": Int(0),
     "robust": Bool(),
+    "numeric_scaling": Choice(SCALINGS),
+    "max_categories": Int(2),
     "verbose": Int(0),
 }
 INN_PARAMETERS = {
@@ -77,7 +90,8 @@ def resolve_device(device: str) -> torch.device:
             build = "a CPU-only build" if torch.version.cuda is None else \
                 f"built for CUDA {torch.version.cuda}"
             raise ValueError(f"device {device!r}: torch finds no CUDA GPU (torch "
-                             f"{torch.__version__}, {build}); use device 'auto' or 'cpu'")
+                             f"{torch.__version__}, {build}); use device 'auto' or 'cpu' (on a GPU "
+                             "machine, make gpu-env installs a CUDA build of torch)")
         if dev.index is not None and dev.index >= torch.cuda.device_count():
             raise ValueError(f"device {device!r}: there are only {torch.cuda.device_count()} "
                              "CUDA device(s)")
@@ -94,7 +108,9 @@ def _rng_devices(device: torch.device) -> list[int]:
 
 
 def _column_names(est, columns) -> list[str]:
-    names = getattr(est, "feature_names_in_", None)
+    """Names of the network's input columns (the encoded ones for a DataFrame X)."""
+    pre = getattr(est, "preprocessor_", None)
+    names = pre.feature_names_out_ if pre is not None else getattr(est, "feature_names_in_", None)
     return [str(names[j]) if names is not None else f"x{j}" for j in columns]
 
 
@@ -121,6 +137,9 @@ class _NetworkEstimator(BaseEstimator):
         patience: int = 20,
         n_bins: int = 8,
         robust: bool = True,
+        categorical: list | None = None,
+        numeric_scaling: str = NUMERIC_SCALING,
+        max_categories: int = MAX_CATEGORIES,
         device: str = "auto",
         n_jobs: int | None = 1,
         random_state: int | None = None,
@@ -128,6 +147,9 @@ class _NetworkEstimator(BaseEstimator):
     ) -> None:
         self.n_bins = n_bins
         self.robust = robust
+        self.categorical = categorical
+        self.numeric_scaling = numeric_scaling
+        self.max_categories = max_categories
         self.nr_blocks = nr_blocks
         self.hidden_size = hidden_size
         self.dropout_rate = dropout_rate
@@ -178,6 +200,26 @@ class _NetworkEstimator(BaseEstimator):
                              f"(-1 = every core), not {self.n_jobs!r}")
 
     def _validate_X(self, X, *, reset: bool, y=None):
+        """``X`` as the float32 matrix the network reads (and ``y``, when ``reset``).
+
+        With ``reset`` (in ``fit``) a DataFrame fits ``preprocessor_``, which encodes it; later
+        calls encode with it. Arrays pass as they are (``preprocessor_`` is None).
+        """
+        if reset:
+            self.preprocessor_ = None
+            if isinstance(X, pd.DataFrame):
+                validate_data(self, X, reset=True, skip_check_array=True)  # names, n_features_in_
+                categorical = None  # by dtype
+                if self.categorical is not None:  # the named columns join those by dtype
+                    named = list(self.categorical)
+                    categorical = named + [c for c in categorical_columns(X) if c not in named]
+                self.preprocessor_ = TabularPreprocessor(
+                    categorical=categorical, numeric_scaling=self.numeric_scaling,
+                    max_categories=self.max_categories,
+                ).fit(X)
+                return check_X_y(self.preprocessor_.transform(X), y, dtype=np.float32)
+        elif self.preprocessor_ is not None:
+            return self.preprocessor_.transform(self._as_frame(X))
         try:
             if reset:
                 return validate_data(self, X, y, dtype=np.float32, y_numeric=False)
@@ -190,8 +232,8 @@ class _NetworkEstimator(BaseEstimator):
                 raise ValueError(problem) from err
             if "could not convert" in str(err) or "dtype" in str(err).lower():
                 raise ValueError(
-                    f"{type(self).__name__} needs numeric X ({err}); encode categorical columns "
-                    "first, e.g. with inn.TabularPreprocessor in a Pipeline"
+                    f"{type(self).__name__} needs numeric X ({err}); pass a pandas DataFrame "
+                    "to have it encoded, or encode categorical columns first"
                 ) from err
             raise
 
@@ -221,12 +263,22 @@ class _NetworkEstimator(BaseEstimator):
                     f"{cols[:10]}; rescale them first")
         return None
 
+    def _as_frame(self, X) -> pd.DataFrame:
+        """``X`` as a frame with the columns seen in ``fit`` (sklearn's errors for mismatched
+        names or counts; an array gets the fitted columns in order)."""
+        validate_data(self, X, reset=False, skip_check_array=True)
+        if isinstance(X, pd.DataFrame):
+            return X
+        columns = self.preprocessor_.feature_names_in_
+        return pd.DataFrame(np.asarray(X, dtype=object), columns=columns).infer_objects()
+
     # ---- fit ---------------------------------------------------------------------------------
     def fit(self, X, y, *, X_val=None, y_val=None):
         """Train on (X, y) with ``n_jobs`` torch threads (the caller's count is restored).
 
         Args:
-            X: numeric array-like ``(n, d)``; no NaN or inf.
+            X: numeric array-like ``(n, d)`` without NaN or inf, or a pandas DataFrame with
+                numeric, string/categorical and missing values (encoded by ``preprocessor_``).
             y: targets.
             X_val, y_val: optional validation rows for early stopping (best epoch kept). Without
                 them, ``early_stopping=True`` holds out ``validation_fraction`` of the rows.
@@ -270,7 +322,7 @@ class _NetworkEstimator(BaseEstimator):
         self.module_ = module
         if self._interpretable:  # (large inputs were warned about above)
             expl = self._explain_scaled(X, warn=False)
-            self.feature_importances_ = global_importance(expl[0])
+            self.feature_importances_ = self._per_column(global_importance(expl[0]))
             self.bias_share_ = bias_share(*expl[:2])
         return self
 
@@ -317,6 +369,21 @@ class _NetworkEstimator(BaseEstimator):
             return self._encode_target(y_val, refit=False)
         except ValueError as err:
             raise ValueError(f"y_val: {err}") from None
+
+    def _column_groups(self) -> np.ndarray:
+        """For each encoded column, the position of its column in the frame given to fit."""
+        where = {str(c): j for j, c in enumerate(self.preprocessor_.feature_names_in_)}
+        return np.array([where[f] for f in self.preprocessor_.feature_map_])
+
+    def _per_column(self, values: np.ndarray, axis: int = 0) -> np.ndarray:
+        """Sum ``values`` over the encoded columns of each column of the frame given to fit
+        (one-hot columns add up; a column dropped as constant gets 0); unchanged for arrays."""
+        if self.preprocessor_ is None:
+            return values
+        values = np.moveaxis(np.asarray(values), axis, 0)
+        out = np.zeros((self.n_features_in_, *values.shape[1:]), dtype=values.dtype)
+        np.add.at(out, self._column_groups(), values)
+        return np.moveaxis(out, 0, axis)
 
     def _to_device(self, X: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32)).to(self.device_)
@@ -478,38 +545,69 @@ class _InterpretableMixin:
             members=self.members,
         )
 
-    def explain(self, X) -> Explanation:
-        """Per-row contributions ``w(x) * z(x)`` (``z = phi(T(x)) - phi(T(r))``, see INN), the bias
-        and the raw weights.
+    def explain(self, X, *, per_column: bool = True) -> Explanation:
+        """Per-row contributions ``w(x) * z(x)`` (``z = phi(T(x)) - phi(T(r))``, see INN), the bias,
+        the raw weights, the rows' values and the reference point.
 
         ``contributions.sum(axis=1) + bias`` equals the logit (classification; for binary the
-        logit of ``classes_[1]``) or the prediction in target units (regression).
+        logit of ``classes_[1]``, named in ``positive_class``) or the prediction in target units
+        (regression).
+
+        For a model fitted on a DataFrame the features are the frame's columns: a column's
+        contribution is the sum over its encoded columns (one-hot columns of a categorical
+        feature add up), ``values`` are the rows as given and ``reference`` the reference point
+        in original units (numeric: the training mean with the scaling undone; categorical: the
+        mix of categories, as the reference is the mean of the one-hot columns). A column
+        dropped in ``fit`` as constant contributes 0. ``per_column=False`` explains the encoded
+        columns instead (names like ``"Home=rent"``, with the raw weights).
         """
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
+        frame = None
+        if self.preprocessor_ is not None:
+            frame = self._as_frame(X)
+            X = self.preprocessor_.transform(frame)
+        else:
+            X = self._validate_X(X, reset=False)
         contrib, bias, weights = self._explain_scaled(X)
         if self.task_ == "regression":
             contrib, weights = contrib * self.y_std_, weights * self.y_std_
             bias = bias * self.y_std_ + self.y_mean_
         if self.task_ != "multiclass":
             contrib, bias, weights = contrib[..., 0], bias[..., 0], weights[..., 0]
-        names = (
-            list(self.feature_names_in_)
-            if hasattr(self, "feature_names_in_")
-            else [f"x{i}" for i in range(self.n_features_in_)]
-        )
-        classes = list(self.classes_) if self.task_ == "multiclass" else None
+        output = contrib.sum(axis=1, dtype=np.float64) + bias
+        reference = self.reference()
+        if frame is not None and per_column:
+            names = [str(c) for c in self.preprocessor_.feature_names_in_]
+            contrib, weights = self._per_column(contrib, axis=1), None
+            values = frame.reset_index(drop=True)
+            values.columns = names
+            known = self.preprocessor_.reference_values(reference)
+            reference = pd.Series([known.get(n, "constant in training") for n in names],
+                                  index=names, dtype=object)  # fmt: skip
+        else:
+            if frame is not None:
+                names = list(self.preprocessor_.feature_names_out_)
+            elif hasattr(self, "feature_names_in_"):
+                names = [str(n) for n in self.feature_names_in_]
+            else:
+                names = [f"x{i}" for i in range(self.n_features_in_)]
+            values = pd.DataFrame(X.astype(np.float64), columns=names)
+            reference = pd.Series(reference, index=names)
         return Explanation(
             contributions=contrib.astype(np.float64),
             bias=bias.astype(np.float64),
-            weights=weights.astype(np.float64),
-            output=contrib.sum(axis=1, dtype=np.float64) + bias,
+            weights=None if weights is None else weights.astype(np.float64),
+            output=output,
             feature_names=names,
-            class_names=classes,
+            class_names=list(self.classes_) if self.task_ == "multiclass" else None,
+            values=values,
+            reference=reference,
+            positive_class=_plain(self.classes_[1]) if self.task_ == "binary" else None,
         )
 
     def reference(self) -> np.ndarray:
-        """The reference point r (the training mean of X) the contributions are measured from."""
+        """The reference point r (the training mean of the encoded X) the contributions are
+        measured from; in original units it is the ``reference`` of :meth:`explain`."""
         check_is_fitted(self)
         return self.module_.reference.cpu().numpy().astype(np.float64)
 
@@ -546,6 +644,12 @@ _INN_DOC = """
             model per row, so explanations stay exact. 1 = no ensemble.
         n_bins: quantile bins per numeric column for the trunk's piecewise-linear input
             encoding and the shape functions (0: neither).
+        categorical, numeric_scaling, max_categories: the :class:`inn.data.TabularPreprocessor`
+            that encodes a DataFrame X (unused for arrays): columns to encode as categorical
+            besides those of category/object/string/bool dtype (e.g. numeric codes),
+            ``"standard"`` or ``"quantile"``
+            scaling of numeric columns after median imputation, and at most this many one-hot
+            columns per categorical column (rarer categories grouped as ``"other"``).
         robust: robust scaling (median, IQR) and smooth clipping to (-3, 3) of numeric columns,
             so heavy tails and values outside the training range cannot dominate.
         nr_blocks, hidden_size, dropout_rate: the residual trunk.
@@ -568,9 +672,11 @@ _INN_DOC = """
 
     Fitted attributes: ``module_``, ``history_``, ``n_threads_`` (torch threads of the fit),
     ``n_features_in_``, ``feature_names_in_``
-    (DataFrames), ``feature_importances_`` (mean |contribution| over the training rows, summed
-    over classes, normalised to sum 1), ``bias_share_`` (on the training rows, see
-    :func:`inn.explanation.bias_share`), and ``classes_`` (classifiers).
+    (DataFrames), ``preprocessor_`` (the fitted encoder of a DataFrame X, else None),
+    ``feature_importances_`` (one entry per column of X, aligned with ``feature_names_in_``:
+    mean |contribution| over the training rows of the column's encoded columns, summed over
+    one-hot columns and classes, normalised to sum 1), ``bias_share_`` (on the training rows,
+    see :func:`inn.explanation.bias_share`), and ``classes_`` (classifiers).
 """
 
 
@@ -603,6 +709,9 @@ class INNClassifier(_InterpretableMixin, _ClassifierMixin, _NetworkEstimator):
         patience: int = 20,
         n_bins: int = 8,
         robust: bool = True,
+        categorical: list | None = None,
+        numeric_scaling: str = NUMERIC_SCALING,
+        max_categories: int = MAX_CATEGORIES,
         device: str = "auto",
         n_jobs: int | None = 1,
         random_state: int | None = None,
@@ -624,7 +733,9 @@ class INNClassifier(_InterpretableMixin, _ClassifierMixin, _NetworkEstimator):
             weight_decay=weight_decay, nr_restarts=nr_restarts,
             scheduler_t_mult=scheduler_t_mult, augmentation_probability=augmentation_probability,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
-            patience=patience, n_bins=n_bins, robust=robust, device=device, n_jobs=n_jobs,
+            patience=patience, n_bins=n_bins, robust=robust, categorical=categorical,
+            numeric_scaling=numeric_scaling, max_categories=max_categories, device=device,
+            n_jobs=n_jobs,
             random_state=random_state, verbose=verbose,
         )  # fmt: skip
 
@@ -637,7 +748,8 @@ class INNRegressor(_InterpretableMixin, _RegressorMixin, _NetworkEstimator):
 class TabResNetClassifier(_ClassifierMixin, _NetworkEstimator):
     """Black-box residual network classifier: INN's trunk with an ordinary output head.
 
-    Takes the same training arguments as :class:`INNClassifier`, without the INN-only ones.
+    Takes the same training and input arguments as :class:`INNClassifier` (a DataFrame X is
+    encoded the same way), without the INN-only ones.
     """
 
 
@@ -651,26 +763,77 @@ ESTIMATORS = {
 }
 
 
+def with_preprocessor(estimator: _NetworkEstimator, preprocessor,
+                      classes=None) -> _NetworkEstimator:
+    """An estimator fitted on the output of a fitted :class:`inn.data.TabularPreprocessor` as
+    one that takes the raw frames: a shallow copy whose ``preprocessor_`` is ``preprocessor``,
+    exactly what fitting on the raw training frame with the same encoder settings gives.
+
+    ``classes``: for a classifier fitted on targets encoded as 0..k-1, the original label of
+    each code, which the copy then predicts. The experiment pipeline encodes data and targets
+    itself; it saves its INN this way so that the saved model explains rows of the original
+    data in its labels.
+    """
+    check_is_fitted(estimator)
+    if estimator.preprocessor_ is not None:
+        raise ValueError("the estimator encodes its input already (it was fitted on a frame)")
+    n_out = len(preprocessor.feature_names_out_)
+    if estimator.n_features_in_ != n_out:
+        raise ValueError(f"the estimator reads {estimator.n_features_in_} columns, the "
+                         f"preprocessor makes {n_out}")  # fmt: skip
+    est = copy.copy(estimator)
+    est.set_params(categorical=preprocessor.categorical,
+                   numeric_scaling=preprocessor.numeric_scaling,
+                   max_categories=preprocessor.max_categories)  # fmt: skip
+    est.preprocessor_ = preprocessor
+    _set_columns(est, list(preprocessor.feature_names_in_))
+    if hasattr(estimator, "feature_importances_"):
+        est.feature_importances_ = est._per_column(estimator.feature_importances_)
+    if classes is not None and hasattr(estimator, "classes_"):
+        est.classes_ = np.asarray(classes)[estimator.classes_.astype(int)]
+        est._label_encoder = LabelEncoder()
+        est._label_encoder.classes_ = est.classes_
+    return est
+
+
+def _plain(value):
+    """A numpy scalar as the Python value (``'good'``, not ``np.str_('good')``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _set_columns(est, columns: list) -> None:
+    """``n_features_in_`` and, as scikit-learn does, ``feature_names_in_`` when all are str."""
+    est.n_features_in_ = len(columns)
+    if all(isinstance(c, str) for c in columns):
+        est.feature_names_in_ = np.array(columns, dtype=object)
+    elif hasattr(est, "feature_names_in_"):
+        del est.feature_names_in_
+
+
 def save(estimator: _NetworkEstimator, path) -> Path:
     """Save a fitted estimator to the folder ``path``: ``weights.pt`` and ``meta.json``.
 
     Loading needs no pickle of arbitrary objects: the weights are a plain state dict and the
-    metadata is JSON.
+    metadata is JSON (the fitted preprocessor of a frame-fitted model included).
     """
     check_is_fitted(estimator)
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
+    module = estimator.module_
     meta = {
         "class": type(estimator).__name__,
         "params": estimator.get_params(),
         "task": estimator.task_,
         "n_features_in": int(estimator.n_features_in_),
-        "n_outputs": int(estimator.module_.head.out_features)
+        "n_inputs": int(module.encoder.n_features),
+        "n_outputs": int(module.head.out_features)
         if not estimator._interpretable
-        else int(estimator.module_.n_outputs),
+        else int(module.n_outputs),
     }
     if hasattr(estimator, "feature_names_in_"):
         meta["feature_names_in"] = [str(n) for n in estimator.feature_names_in_]
+    if estimator.preprocessor_ is not None:
+        meta["preprocessor"] = estimator.preprocessor_.get_state()
     if hasattr(estimator, "classes_"):
         meta["classes"] = estimator.classes_.tolist()
         meta["classes_dtype"] = estimator.classes_.dtype.str
@@ -679,7 +842,7 @@ def save(estimator: _NetworkEstimator, path) -> Path:
             meta[name] = getattr(estimator, name)
     if hasattr(estimator, "feature_importances_"):
         meta["feature_importances"] = estimator.feature_importances_.tolist()
-    state = {k: v.cpu() for k, v in estimator.module_.state_dict().items()}
+    state = {k: v.cpu() for k, v in module.state_dict().items()}
     torch.save(state, path / "weights.pt")
     (path / "meta.json").write_text(json.dumps(meta, indent=2))
     return path
@@ -697,6 +860,9 @@ def load(path, device: str = "cpu") -> _NetworkEstimator:
     est.n_features_in_ = meta["n_features_in"]
     if "feature_names_in" in meta:
         est.feature_names_in_ = np.array(meta["feature_names_in"], dtype=object)
+    est.preprocessor_ = None
+    if "preprocessor" in meta:
+        est.preprocessor_ = TabularPreprocessor.from_state(meta["preprocessor"])
     if "classes" in meta:
         est.classes_ = np.array(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
         est._label_encoder = LabelEncoder()
@@ -706,7 +872,8 @@ def load(path, device: str = "cpu") -> _NetworkEstimator:
             setattr(est, name, meta[name])
     if "feature_importances" in meta:
         est.feature_importances_ = np.array(meta["feature_importances"])
-    module = est._build_module(meta["n_features_in"], meta["n_outputs"])
+    # models saved before frames were encoded inside have no n_inputs: their input was X
+    module = est._build_module(meta.get("n_inputs", meta["n_features_in"]), meta["n_outputs"])
     module.load_state_dict(torch.load(path / "weights.pt", weights_only=True))
     est.module_ = module.to(est.device_).eval()
     est.history_ = []

@@ -10,12 +10,20 @@ import logging
 import os
 import platform
 import time
+from functools import partial
 from importlib import metadata
 
 import numpy as np
 
 from inn import methods
-from inn.data import TEST_SIZE, VALIDATION_SIZE, PreparedData, dataset_key, prepare_data
+from inn.data import (
+    TEST_SIZE,
+    VALIDATION_SIZE,
+    DataFile,
+    PreparedData,
+    dataset_key,
+    prepare_data,
+)
 from inn.data.preprocessing import SCALINGS
 from inn.metrics import classification_metrics, regression_metrics
 from inn.results import (
@@ -97,14 +105,16 @@ def run(
 
     Args:
         method: a registered method name (:func:`inn.methods.names`).
-        dataset_id: OpenML id (or store key).
+        dataset_id: OpenML id, store key, or a :class:`~inn.data.DataFile` (a CSV or parquet
+            file and its target column; its results go under the file's stem).
         seed: seeds the split and the method.
         params: method hyperparameters (the estimator's or baseline's own names).
         test_split_size: share of rows held out for testing.
         output_dir: root of the results tree; ``None`` writes nothing.
         data_dir: dataset store folder (default: ``INN_DATA_DIR`` or ``../shared/datasets``).
         device: ``"auto"``, ``"cpu"`` or ``"cuda"`` (networks and TabNet).
-        mode: ``"classification"`` or ``"regression"`` to assert the dataset's task.
+        mode: ``"classification"`` or ``"regression"`` to assert the dataset's task (a
+            :class:`~inn.data.DataFile` sets its task with its own ``mode``).
         overwrite: rerun even when the result file exists (otherwise it is returned as is).
         quiet: no progress bar.
         n_jobs: threads for the method; ``None``: the method's default
@@ -113,7 +123,8 @@ def run(
         numeric_scaling: ``"standard"`` or ``"quantile"`` scaling of numeric columns in the
             encoded input (quantile suits heavy-tailed columns, which INN would extrapolate).
         save_model: save the fitted model in ``model/`` next to the result file (``None``: the
-            method's default, which is yes for INN and no for the others).
+            method's default, which is yes for INN and no for the others). It is saved with the
+            run's preprocessor, so it takes rows of the original data (``inn.load``).
         openml_task_id: use this OpenML task's dataset and its train/test split of fold ``seed``
             instead of ``dataset_id`` and a seeded split (needs the network or the openml
             cache). The result goes to the task's dataset id; ``dataset_id`` is unused.
@@ -124,7 +135,9 @@ def run(
     """
     # Every setting is checked before any work, so a bad one costs nothing and writes nothing.
     entry = methods.get(method)
-    dataset_id = dataset_key(dataset_id)
+    if not isinstance(dataset_id, DataFile):
+        dataset_id = dataset_key(dataset_id)
+    key = dataset_id.key if isinstance(dataset_id, DataFile) else dataset_id
     seed = SEED.check("seed", seed)
     params = dict(params or {})
     entry.model_class.check_params(params)
@@ -143,7 +156,7 @@ def run(
     drop_features = [str(f) for f in drop_features]
     # A task's dataset id is known only once the task is fetched; then the skip check follows.
     if openml_task_id is None:
-        existing = _existing(output_dir, method, dataset_id, seed, None, overwrite)
+        existing = _existing(output_dir, method, key, seed, None, overwrite)
         if existing is not None:
             return existing
 
@@ -159,7 +172,7 @@ def run(
     path = None if output_dir is None else result_path(output_dir, method, dataset.dataset_id,
                                                         seed)
     if mode is not None and (mode == "regression") != (dataset.task == "regression"):
-        raise ValueError(f"--mode {mode} does not fit dataset {dataset_id} ({dataset.name}), "
+        raise ValueError(f"--mode {mode} does not fit dataset {key} ({dataset.name}), "
                          f"whose task is {dataset.task}")  # fmt: skip
     n_jobs = n_jobs or entry.model_class.default_threads()
 
@@ -214,9 +227,13 @@ def run(
     if drop_features:
         record["dropped_features"] = drop_features
     record.update(reference_keys(record))
+    if isinstance(dataset_id, DataFile):
+        record["data_file"] = dataset_id.record()
     if path is not None:
         if save:
-            write_dir_atomic(path.parent / MODEL_DIR, model.save)
+            write_dir_atomic(path.parent / MODEL_DIR,
+                             partial(model.save, preprocessor=data.preprocessor,
+                                     classes=data.classes))
             record["model_dir"] = MODEL_DIR
         write_json_atomic(record, path)
         record["path"] = str(path)

@@ -1,8 +1,10 @@
-"""Explanations of INN predictions: contributions, bias, per-feature sums, contrastive views.
+"""Explanations of INN predictions: contributions, bias, per-feature sums, contrastive views,
+tables.
 
-For a row x and output c, INN computes ``f_c(x) = sum_i w_ic(x) * (x_i - r_i) + b_c(x)`` with r
-the reference point (the training mean). The contribution of feature i is
-``w_ic(x) * (x_i - r_i)``; contributions plus bias equal the output exactly (up to float error).
+For a row x and output c, INN computes ``f_c(x) = sum_i w_ic(x) * z_i(x) + b_c`` with
+``z_i(x) = phi_i(T(x)_i) - phi_i(T(r)_i)`` and r the reference point (the training mean; see
+:class:`inn.modules.INN`). The contribution of feature i is ``w_ic(x) * z_i(x)``; contributions
+plus bias equal the output exactly (up to float error).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 
 
 def bias_share(contributions: np.ndarray, bias: np.ndarray) -> float:
@@ -57,6 +60,11 @@ class Explanation:
             ``contributions.sum(axis=1) + bias``.
         feature_names: names of the d features.
         class_names: class labels for multiclass outputs, else ``None``.
+        values: ``(n, d)`` frame of the rows' feature values (original units for a model fitted
+            on a DataFrame), or ``None``.
+        reference: ``(d,)`` series of the reference value each contribution is measured from
+            (original units; a categorical feature's is its mix of categories), or ``None``.
+        positive_class: binary classification: the class whose logit ``output`` is.
     """
 
     contributions: np.ndarray
@@ -65,6 +73,61 @@ class Explanation:
     output: np.ndarray
     feature_names: list[str]
     class_names: list | None = None
+    values: pd.DataFrame | None = None
+    reference: pd.Series | None = None
+    positive_class: object = None
+
+    @property
+    def output_name(self) -> str:
+        """What ``output`` is: ``"logit of class bad"``, ``"logit"`` (per class) or
+        ``"prediction"``."""
+        if self.positive_class is not None:
+            return f"logit of class {self.positive_class}"
+        if self.class_names is not None:
+            return "logit"
+        return "output" if self.contributions.ndim == 3 else "prediction"
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per explained row: a column per feature (its contribution), then ``bias`` and
+        ``output`` (``output`` = sum of the contributions + ``bias``). Multiclass: the columns
+        are a MultiIndex (class, feature or bias/output)."""
+        n = self.contributions.shape[0]
+        index = self.values.index if self.values is not None else pd.RangeIndex(n)
+        parts = [self.contributions, self.bias[:, None], self.output[:, None]]
+        names = [*self.feature_names, "bias", "output"]
+        if self.contributions.ndim == 2:
+            return pd.DataFrame(np.concatenate(parts, axis=1), index=index, columns=names)
+        # (n, d + 2, k) -> (n, k * (d + 2)), class-major
+        cube = np.concatenate(parts, axis=1).transpose(0, 2, 1).reshape(n, -1)
+        classes = self.class_names or list(range(self.contributions.shape[2]))
+        columns = pd.MultiIndex.from_product([classes, names], names=["class", "feature"])
+        return pd.DataFrame(cube, index=index, columns=columns)
+
+    def row(self, i: int = 0, top: int | None = None) -> pd.DataFrame:
+        """The table of row ``i``: one line per feature with its ``value``, its ``reference``
+        value (numbers to 4 significant digits) and its ``contribution`` (one column per class
+        for multiclass), largest |contribution| first (``top`` of them), then the bias and the
+        output."""
+        contrib = self.contributions[i]
+        frame = pd.DataFrame(index=pd.Index(self.feature_names, name="feature"))
+        if self.values is not None:
+            frame["value"] = self.values.iloc[i].to_numpy()
+        if self.reference is not None:
+            frame["reference"] = [f"{v:.4g}" if isinstance(v, (float, np.floating)) else v
+                                  for v in self.reference]  # fmt: skip
+        classes = self.class_names or list(range(contrib.shape[-1]))
+        columns = (["contribution"] if contrib.ndim == 1
+                   else [f"contribution[{cls}]" for cls in classes])  # fmt: skip
+        frame[columns] = contrib.reshape(len(self.feature_names), -1)
+        order = np.argsort(-np.abs(contrib.reshape(len(contrib), -1)).sum(axis=1), kind="stable")
+        frame = frame.iloc[order[:top] if top is not None else order]
+        tail = pd.DataFrame(np.stack([np.atleast_1d(self.bias[i]), np.atleast_1d(self.output[i])]),
+                            columns=columns, index=["bias", f"output ({self.output_name})"])
+        for col in ("value", "reference"):
+            if col in frame:
+                frame[col] = frame[col].astype(object)
+                tail.insert(len(tail.columns) - len(columns), col, "")
+        return pd.concat([frame, tail])
 
     @property
     def bias_share(self) -> float:
@@ -77,6 +140,9 @@ class Explanation:
 
     def aggregate(self, feature_map: list[str]) -> Explanation:
         """Sum the contributions of columns that come from the same original feature.
+
+        A model fitted on a DataFrame does this in :meth:`inn.INNClassifier.explain` (with the
+        values and reference in original units); this is for a model fitted on encoded input.
 
         Args:
             feature_map: for each of the d columns, the name of its original feature (as kept by
@@ -94,7 +160,9 @@ class Explanation:
         shape[1] = len(names)
         summed = np.zeros(shape, dtype=self.contributions.dtype)
         np.add.at(summed, (slice(None), groups), self.contributions)
-        return replace(self, contributions=summed, weights=None, feature_names=names)
+        # values and reference belong to the columns that were summed: they are dropped
+        return replace(self, contributions=summed, weights=None, feature_names=names,
+                       values=None, reference=None)
 
     def contrastive(self, cls, against=None) -> np.ndarray:
         """Contributions for class ``cls`` minus those of class ``against``.

@@ -1,22 +1,35 @@
-"""Figures of a fitted INN's explanations, drawn from what a run saved: no training here.
+"""Figures of a fitted INN's explanations: no training here.
 
-Usage::
+The figure functions take a fitted INN (``inn.INNClassifier`` / ``inn.INNRegressor``, e.g. one
+loaded with ``inn.load``) and rows (a DataFrame for a model fitted on one) and return a
+matplotlib Figure:
+
+* :func:`importance_figure`: the global importance of each feature (``feature_importances_``).
+* :func:`waterfall_figure`: one row, from the bias through each feature's contribution to the
+  output, with each feature's value and reference value, and the probability.
+* :func:`dependence_figure`: a feature's contribution against its value over many rows. For an
+  additive model (EBM) this is one curve; for INN the spread of the contributions at one value
+  shows how much the other features change it (through the row's weights w(x)).
+
+The command line draws them from what a run saved::
 
     python -m plots.explanations --dataset_id 1510 --results_dir results --out_dir figures
         [--seed 0] [--row 0] [--sweep_dir results/weight_norm_sweep] [--pdf]
 
-Reads INN's run of ``--dataset_id`` and ``--seed`` under ``--results_dir``: its result file and the
-model saved next to it (``model/``; ``main_experiment.py`` saves INN's model by default), and the
-dataset, split and prepared exactly as in that run (:func:`inn.data.prepare_data` with the
-run's settings; the split fingerprint is checked). Writes:
+It reads INN's run of ``--dataset_id`` (an OpenML id, a store key, or the stem of a file the run
+read with ``--data``) and ``--seed`` under ``--results_dir``: its result file and the model
+saved next to it (``model/``; ``main_experiment.py`` saves INN's model by default), and the
+dataset, split as in that run (:func:`inn.data.prepare_data` with the run's settings; the split
+fingerprint, and a file's SHA-256, are checked). Writes:
 
-* ``importance_<id>.png``: INN's global importance per original feature as its result file
-  records it (mean |contribution| over the training rows, one-hot columns summed per feature).
-* ``row_<id>_<row>.png``: the contributions of one test row as a waterfall from the bias to the
-  output (logit, or prediction for regression; for multiclass, contributions to the predicted
-  class minus the mean of the other classes), with each feature's value and its reference value
-  (the training mean the contribution is measured from; categorical features have a mix of
-  categories as reference).
+* ``importance_<id>.png``: INN's global importance per original feature (mean |contribution|
+  over the training rows, one-hot columns summed per feature; equal to the result file's).
+* ``row_<id>_<row>.png``: the waterfall of one test row (logit, or prediction for regression;
+  for multiclass, the predicted class against the mean of the others). A numeric feature's
+  reference value is the training mean; a categorical feature's is its mix of categories
+  (INN's reference is the mean of the one-hot columns).
+* ``dependence_<id>_<feature>.png``: the dependence figure of the ``--dependence`` most
+  important features over the test rows.
 * ``importance_vs_baselines_<id>.png``: INN's global importances beside those of CatBoost and
   random forest from their result files (mean over seeds). Missing baselines are named in the
   figure and printed.
@@ -28,6 +41,7 @@ run's settings; the split fingerprint is checked). Writes:
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,69 +69,88 @@ from plots.style import (
 
 COMPARED_BASELINES = ("catboost", "random_forest")
 SWEEP_DIR = "results/weight_norm_sweep"  # benchmarks/weight_norm_sweep.py writes here by default
+DEPENDENCE_FEATURES = 3  # dependence figures of the most important features
 
 
 # ------------------------------------------------------------------------------------ loading
 @dataclass
 class SavedRun:
-    """INN's run of one dataset and seed: its result record, saved model and prepared data."""
+    """INN's run of one dataset and seed: its result record, saved model and data.
+
+    ``model`` takes rows of the original data (the run saved it with its preprocessor).
+    """
 
     record: dict
     model: object  # INNClassifier or INNRegressor, loaded with inn.load
     data: object  # inn.data.PreparedData, as the run prepared it
 
     @property
-    def preprocessor(self):
-        return self.data.preprocessor
+    def label(self) -> str:
+        ds = self.data.dataset
+        return f"{ds.name} ({ds.dataset_id})" if str(ds.name) != str(ds.dataset_id) else ds.name
 
-    def explain_test(self, aggregate: bool = True):
-        """Explanation of the test rows, per original feature when ``aggregate``."""
-        expl = self.model.explain(self.data.X["test"])
-        expl.feature_names = list(self.preprocessor.feature_names_out_)
-        if expl.class_names is not None and self.data.classes is not None:
-            expl.class_names = list(self.data.classes)  # raw labels, not the encoded 0..k-1
-        return expl.aggregate(self.preprocessor.feature_map_) if aggregate else expl
+    def test_rows(self) -> pd.DataFrame:
+        """The test rows in their original values."""
+        return self.data.dataset.X.iloc[self.data.splits.test].reset_index(drop=True)
 
-    def raw_test_row(self, row: int) -> pd.Series:
-        """The original (unencoded) feature values of test row ``row``."""
-        return self.data.dataset.X.iloc[self.data.splits.test[row]]
-
-    def reference_values(self) -> pd.Series:
-        """The reference point in original units, for the numeric features."""
-        return self.preprocessor.numeric_values(self.model.reference()).iloc[0]
+    def explain_test(self):
+        """Explanation of the test rows per original feature."""
+        return self.model.explain(self.test_rows())
 
 
 def load_run(results_dir, dataset_id, seed: int = 0, data_dir=None) -> SavedRun:
     """Read INN's result and saved model for ``dataset_id`` and ``seed``, and its data.
 
     Raises FileNotFoundError (naming the command that makes them) when either is missing, and
-    ValueError when the dataset no longer splits as it did in the run.
+    ValueError when the data no longer split as they did in the run (or a file changed).
     """
     import inn
-    from inn.data import prepare_data
+    from inn.data import DataFile, prepare_data
+    from inn.estimators import with_preprocessor
 
     path = result_path(results_dir, "inn", dataset_id, seed)
     make = (f"python main_experiment.py --dataset_id {dataset_id} --seed {seed} "
             f"--output_dir {results_dir}")  # fmt: skip
     if not path.is_file():
         raise FileNotFoundError(f"no INN result at {path}; make it with: {make}")
+    record = read_result(path)
+    source = record["dataset_id"]
+    if "data_file" in record:
+        file = record["data_file"]
+        source = DataFile(file["path"], file["target"], file["mode"])
+        make = (f"python main_experiment.py --data {file['path']} --target {file['target']} "
+                f"--seed {seed} --output_dir {results_dir}")  # fmt: skip
+        if source.record()["sha256"] != file["sha256"]:
+            raise ValueError(f"{file['path']} changed since the run of {path}; rerun: {make} "
+                             "--overwrite")  # fmt: skip
     model_dir = path.parent / MODEL_DIR
     if not model_dir.is_dir():
         raise FileNotFoundError(f"no saved model at {model_dir} (the run had --no-save_model); "
                                 f"make it with: {make} --overwrite")
-    record = read_result(path)
-    data = prepare_data(record["dataset_id"], seed, "inn", data_dir=data_dir,
+    data = prepare_data(source, seed, "inn", data_dir=data_dir,
                         test_split_size=record["test_split_size"],
                         numeric_scaling=record.get("numeric_scaling", "standard"),
                         openml_task_id=(record.get("split") or {}).get("openml_task_id"))
     if data.splits.fingerprint() != record["split_fingerprint"]:
         raise ValueError(f"dataset {dataset_id} no longer splits as in the run of {path}")
-    return SavedRun(record, inn.load(model_dir, device="cpu"), data)
+    model = inn.load(model_dir, device="cpu")
+    if model.preprocessor_ is None:  # saved before runs kept their encoder with the model
+        model = with_preprocessor(model, data.preprocessor, data.classes)
+    return SavedRun(record, model, data)
 
 
 # ------------------------------------------------------------------------------------ figures
-def importance_figure(importances: dict[str, float], title: str, top: int = 20):
-    """Horizontal bar chart of global importances, largest on top."""
+def importance_figure(model, *, title: str | None = None, top: int = 20):
+    """Horizontal bar chart of a fitted INN's global importances, largest on top."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is None:
+        names = [f"x{i}" for i in range(model.n_features_in_)]
+    importances = dict(zip(map(str, names), np.asarray(model.feature_importances_, float)))
+    title = title or "INN global importance (mean |contribution| over the training rows)"
+    return _importance_bars(importances, title, top)
+
+
+def _importance_bars(importances: dict[str, float], title: str, top: int = 20):
     items = sorted(importances.items(), key=lambda kv: -kv[1])
     rest = items[top:]
     items = items[:top]
@@ -125,7 +158,7 @@ def importance_figure(importances: dict[str, float], title: str, top: int = 20):
         items.append((f"{len(rest)} other features", float(sum(v for _, v in rest))))
     names = [k for k, _ in items][::-1]
     values = [v for _, v in items][::-1]
-    fig = new_figure(7.0, 1.2 + 0.28 * len(items))
+    fig = new_figure(7.0, 1.2 + 0.28 * len(items), layout="constrained")
     ax = fig.subplots()
     colors = [NEUTRAL_COLOR if n.endswith("other features") and rest else method_color("inn")
               for n in names]  # fmt: skip
@@ -154,48 +187,76 @@ def row_contributions(expl, row: int):
     return contrib, bias, output, cls
 
 
+def waterfall_figure(model, X, row: int = 0, *, top: int = 12, title: str | None = None):
+    """The waterfall of row ``row`` of ``X`` (positional) explained by a fitted INN: the bias,
+    each feature's contribution (labelled with its value and reference value), the output and,
+    for a classifier, the probability of the class it explains."""
+    rows = X.iloc[[row]] if isinstance(X, pd.DataFrame) else np.asarray(X)[row : row + 1]
+    expl = model.explain(rows)
+    output_label = "prediction" if expl.class_names is None and expl.positive_class is None \
+        else "logit"  # fmt: skip
+    probability = None
+    if hasattr(model, "predict_proba"):
+        proba = model.predict_proba(rows)[0]
+        classes = list(model.classes_)
+        cls = expl.positive_class if expl.positive_class is not None else \
+            classes[int(np.argmax(proba))]  # fmt: skip
+        probability = (cls, float(proba[classes.index(cls)]))
+    return row_figure(expl, 0, top=top, output_label=output_label, probability=probability,
+                      title=title or f"INN explanation of row {row}")  # fmt: skip
+
+
 def row_figure(
     expl,
     row: int,
     *,
     top: int = 12,
-    feature_values: pd.Series | None = None,
-    reference_values: pd.Series | None = None,
     output_label: str = "logit",
+    probability: tuple | None = None,
     title: str | None = None,
 ):
-    """Waterfall of one row: bias, then contributions sorted by |value|, ending at the output.
+    """Waterfall of one row of an explanation: bias, then contributions sorted by |value|,
+    ending at the output.
 
     Args:
-        expl: an :class:`inn.explanation.Explanation` (aggregated per original feature or not).
+        expl: an :class:`inn.explanation.Explanation`; its ``values`` and ``reference`` (when
+            present) label each feature ``name = value (ref. reference)``.
         row: row index into ``expl``.
         top: number of features shown; the rest are summed into one bar.
-        feature_values: raw values per feature name, shown next to the names.
-        reference_values: the reference point per feature name (numeric features), shown after
-            the values; a feature without one (categorical) is marked as having a mix.
         output_label: what the output is (``"logit"``, ``"prediction"``).
+        probability: ``(class, p)`` written next to the output bar.
     """
     contrib, bias, output, cls = row_contributions(expl, row)
     names = list(expl.feature_names)
     order = np.argsort(-np.abs(contrib), kind="stable")
+    if len(order) == top + 1:  # a bar for "1 other feature" would hide its name
+        top += 1
     shown = order[:top]
     labels = []
     for j in shown:
         label = str(names[j])
-        if feature_values is not None and names[j] in feature_values.index:
-            label = f"{label} = {_text(feature_values[names[j]])}"
-        if reference_values is not None:
-            ref = reference_values.get(names[j])
-            label += " (ref. category mix)" if ref is None else f" (ref. {_text(ref)})"
+        if expl.values is not None:
+            label = f"{label} = {_text(expl.values.iloc[row, j])}"
+        if expl.reference is not None:
+            label += f"  (ref. {_text(expl.reference.iloc[j])})"
         labels.append(label)
     values = [float(contrib[j]) for j in shown]
     if len(order) > top:
         labels.append(f"{len(order) - top} other features")
         values.append(float(contrib[order[top:]].sum()))
 
-    fig = new_figure(8.0, 1.6 + 0.32 * (len(values) + 2))
+    # constrained: long labels stay inside the figure even with a plain savefig
+    fig = new_figure(9.0, 1.6 + 0.32 * (len(values) + 2), layout="constrained")
     ax = fig.subplots()
-    y_labels = ["bias"] + labels + [output_label]
+    what = output_label
+    if cls is not None:
+        what = f"{output_label} of class {cls} vs. the others"
+    elif expl.positive_class is not None:
+        what = f"{output_label} of class {expl.positive_class}"
+    out_text = f"output: {what}"
+    if probability is not None:
+        out_text += f"\nP({probability[0]}) = {probability[1]:.3f}"
+    y_labels = ["bias"] + labels + [out_text]
     ypos = np.arange(len(y_labels))[::-1]
     ax.barh(ypos[0], bias, color=NEUTRAL_COLOR, height=0.6)
     running = bias
@@ -218,15 +279,108 @@ def row_figure(
     low, high = min(ends.min(), 0.0), max(ends.max(), 0.0)
     pad = 0.18 * (high - low or 1.0)  # room for the value labels on both sides
     ax.set_xlim(low - pad, high + pad)
-    what = output_label if cls is None else f"{output_label} of class {cls} vs. the others"
-    ax.set_xlabel(f"Contribution w(x)·(x − r) to the {what}")
-    ax.set_ylabel("Bias, features (by |contribution|), output")
+    ax.set_xlabel(f"Contribution w(x)·z(x) to the {what}")
+    ax.set_ylabel("feature = value (ref. = reference value), by |contribution|")
     ax.set_title(title or f"Explanation of row {row}", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     return fig
 
 
+def dependence_figure(model, X, feature, *, cls=None, title: str | None = None,
+                      n_values: int = 12):  # fmt: skip
+    """A feature's contribution against its value over the rows of ``X``, explained by a
+    fitted INN.
+
+    Every row is a point (its value, its contribution). For a grid of values (quantiles of a
+    numeric feature; the categories of a categorical one) the feature is then set to that value
+    in every row: the median contribution is the line (the marker), and the band (the bar) from
+    the 10th to the 90th percentile over the rows is the effect of the other features, which
+    INN's weights w(x) depend on. An additive model (EBM) would have no spread.
+
+    Args:
+        feature: a name of ``explain``'s features (a column of the frame the model was fit on).
+        cls: multiclass: the class whose contribution (against the mean of the others) is shown
+            (default: the first class).
+        n_values: quantiles of a numeric feature in the grid (with twice as many evenly spaced
+            values).
+    """
+    expl = model.explain(X)
+    names = list(expl.feature_names)
+    if feature not in names:
+        raise ValueError(f"unknown feature {feature!r}; features are {names}")
+    j = names.index(feature)
+    if expl.contributions.ndim == 3:
+        cls = expl.class_names[0] if cls is None else cls
+        what = f"{expl.output_name} of class {cls} vs. the others"
+    else:
+        what = expl.output_name
+
+    def contribution(e) -> np.ndarray:
+        return e.contrastive(cls)[:, j] if e.contributions.ndim == 3 else e.contributions[:, j]
+
+    def set_to(value):
+        if isinstance(X, pd.DataFrame):
+            out = X.copy()
+            out[X.columns[j]] = value
+            return out
+        out = np.array(X, dtype=float, copy=True)
+        out[:, j] = value
+        return out
+
+    contrib = contribution(expl)
+    values = expl.values.iloc[:, j]
+    fig = new_figure(7.0, 5.0, layout="constrained")
+    ax = fig.subplots()
+    color = method_color("inn")
+    numeric = pd.api.types.is_numeric_dtype(values.dtype) and not isinstance(
+        values.dtype, pd.CategoricalDtype)
+    band = "10th-90th percentile over the rows, feature set to the value"
+    note = ""
+    if numeric:
+        x = values.to_numpy(dtype=float)
+        ok = ~np.isnan(x)
+        if (~ok).any():
+            note = f"\n({int((~ok).sum())} rows with a missing value are not shown)"
+        ax.scatter(x[ok], contrib[ok], s=8, alpha=0.35, color=color, lw=0, label="rows")
+        # quantiles follow the data, an even grid the sparse tails
+        grid = np.unique(np.concatenate([np.quantile(x[ok], np.linspace(0, 1, n_values)),
+                                         np.linspace(x[ok].min(), x[ok].max(), 2 * n_values)]))
+        stats = np.array([np.percentile(contribution(model.explain(set_to(v))), [10, 50, 90])
+                          for v in grid])  # fmt: skip
+        ax.fill_between(grid, stats[:, 0], stats[:, 2], color="black", alpha=0.12, label=band)
+        ax.plot(grid, stats[:, 1], color="black", lw=1.5, label="median, feature set to the value")
+        ax.set_xlabel(f"{feature} (value in the data's units)")
+    else:
+        labels = values.astype(object).where(values.notna(), "missing").astype(str)
+        order = labels.value_counts().index[:20].tolist()
+        rng = np.random.default_rng(0)  # jitter only, for readability
+        for k, level in enumerate(order):
+            mask = (labels == level).to_numpy()
+            ax.scatter(k + rng.uniform(-0.25, 0.25, mask.sum()), contrib[mask], s=8, alpha=0.35,
+                       color=color, lw=0, label="rows" if k == 0 else None)  # fmt: skip
+            value = np.nan if level == "missing" else level
+            p10, p50, p90 = np.percentile(contribution(model.explain(set_to(value))), [10, 50, 90])
+            ax.plot([k + 0.35] * 2, [p10, p90], color="black", lw=4, alpha=0.25,
+                    label=band if k == 0 else None)  # fmt: skip
+            ax.plot([k + 0.25, k + 0.45], [p50] * 2, color="black", lw=2,
+                    label="median, feature set to the category" if k == 0 else None)  # fmt: skip
+        ax.set_xticks(range(len(order)))
+        ax.set_xticklabels(order, rotation=30 if len(order) > 5 else 0, ha="right"
+                           if len(order) > 5 else "center", fontsize=9)  # fmt: skip
+        ax.set_xlabel(f"{feature} (category)")
+    ax.axhline(0.0, color="black", lw=0.6)
+    ax.set_ylabel(f"Contribution to the {what}")
+    ax.set_title((title or f"INN dependence on {feature}") +
+                 f"\n{len(contrib)} rows; the spread at one value is the effect of the other "
+                 f"features{note}", fontsize=9)  # fmt: skip
+    fig.legend(fontsize=7, loc="outside lower center", ncol=3)  # off the points
+    ax.grid(alpha=0.3)
+    return fig
+
+
 def _text(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "missing"
     return f"{value:.4g}" if isinstance(value, (float, np.floating)) else str(value)
 
 
@@ -352,6 +506,7 @@ def explanation_figures(
     results_dir="results",
     seed: int = 0,
     row: int = 0,
+    dependence: int = DEPENDENCE_FEATURES,
     sweep_dir=SWEEP_DIR,
     tradeoff_files=None,
     data_dir=None,
@@ -365,35 +520,32 @@ def explanation_figures(
     files: list[Path] = []
     notes: list[str] = []
     saved = load_run(results_dir, dataset_id, seed, data_dir)
-    ds = saved.data.dataset
-    label = f"{ds.name} ({ds.dataset_id})"
+    label, model = saved.label, saved.model
     n_train = saved.record["n_train"]
 
     files += save_figure(
-        importance_figure(saved.record["feature_importances"],
-                          f"INN global importance on {label}\n(mean |contribution| over "
-                          f"{n_train} training rows, per original feature)"),
+        importance_figure(model, title=f"INN global importance on {label}\n(mean |contribution| "
+                                       f"over {n_train} training rows, per original feature)"),
         out_dir / f"importance_{dataset_id}", pdf=pdf,
     )  # fmt: skip
 
-    expl = saved.explain_test()
-    row = min(max(row, 0), len(saved.data.splits.test) - 1)
-    regression = saved.model.task_ == "regression"
-    output_label = "prediction" if regression else "logit"
-    title = f"INN explanation of test row {row} of {label}"
-    if not regression:
-        proba = saved.model.predict_proba(saved.data.X["test"][row : row + 1])[0]
-        classes = saved.data.classes
-        k = int(np.argmax(proba))
-        title += f"\npredicted {classes[k]!s} with p = {proba[k]:.3f}"
-        if saved.model.task_ == "binary":
-            title += f" (logit of class {classes[1]!s})"
+    test = saved.test_rows()
+    row = min(max(row, 0), len(test) - 1)
     files += save_figure(
-        row_figure(expl, row, feature_values=saved.raw_test_row(row),
-                   reference_values=saved.reference_values(), output_label=output_label,
-                   title=title),
+        waterfall_figure(model, test, row, title=f"INN explanation of test row {row} of {label}"),
         out_dir / f"row_{dataset_id}_{row}", pdf=pdf,
     )  # fmt: skip
+
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        top = np.argsort(-np.asarray(model.feature_importances_), kind="stable")[:dependence]
+        for j in top:
+            feature = str(names[j])
+            files += save_figure(
+                dependence_figure(model, test, feature,
+                                  title=f"INN dependence on {feature}, {label} (test rows)"),
+                out_dir / f"dependence_{dataset_id}_{_file_part(feature)}", pdf=pdf,
+            )  # fmt: skip
 
     importances = {"inn": load_importances(results_dir, "inn", dataset_id)}
     missing = []
@@ -434,13 +586,19 @@ def explanation_figures(
     return files, notes
 
 
+def _file_part(name: str) -> str:
+    """A feature name as part of a file name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "feature"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m plots.explanations",
         description="Draw INN's explanations from a run's saved model (see the module docstring).",
     )
     parser.add_argument("--dataset_id", required=True,
-                        help="OpenML id or store key of INN's run (required)")
+                        help="OpenML id or store key of INN's run, or the stem of the file a "
+                             "run read with --data (required)")
     parser.add_argument("--results_dir", default="results",
                         help="results tree with INN's run and saved model, and the CatBoost and "
                              "random forest results (default: results)")
@@ -449,6 +607,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, help="seed of INN's run (default: 0)")
     parser.add_argument("--row", type=int, default=0,
                         help="test row of the row explanation (default: 0)")
+    parser.add_argument("--dependence", type=int, default=DEPENDENCE_FEATURES,
+                        help="dependence figures of this many of the most important features "
+                             f"(default: {DEPENDENCE_FEATURES})")
     parser.add_argument("--sweep_dir", default=SWEEP_DIR,
                         help="results of benchmarks/weight_norm_sweep.py for the trade-off "
                              f"figure (default: {SWEEP_DIR})")
@@ -468,7 +629,8 @@ def main(argv=None) -> int:
     try:
         files, _ = explanation_figures(
             args.dataset_id, args.out_dir, results_dir=args.results_dir, seed=args.seed,
-            row=args.row, sweep_dir=args.sweep_dir, tradeoff_files=args.tradeoff_files,
+            row=args.row, dependence=args.dependence, sweep_dir=args.sweep_dir,
+            tradeoff_files=args.tradeoff_files,
             data_dir=args.data_dir, pdf=args.pdf,
         )  # fmt: skip
     except (FileNotFoundError, ValueError) as err:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from sklearn.datasets import load_breast_cancer
@@ -12,6 +18,8 @@ from sklearn.preprocessing import StandardScaler
 import inn
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "credit.csv"
 
 
 def test_fit_explain_and_reload_on_cuda(tmp_path):
@@ -38,3 +46,26 @@ def test_regressor_and_tabresnet_on_cuda():
     assert reg.score(X, y) > 0.8
     clf = inn.TabResNetClassifier(device="cuda", random_state=0, nr_epochs=5).fit(X, y > 0)
     assert clf.predict_proba(X).shape == (500, 2)
+
+
+def test_frame_model_and_own_file_on_cuda(tmp_path):
+    X = pd.read_csv(EXAMPLE)
+    y = X.pop("Status")
+    model = inn.INNClassifier(device="cuda", random_state=0, nr_epochs=10).fit(X, y)
+    assert model.device_.type == "cuda"
+    expl = model.explain(X.head(50))
+    np.testing.assert_allclose(expl.output, model.decision_function(X.head(50)), atol=1e-4)
+    inn.save(model, tmp_path / "m")
+    on_cpu = inn.load(tmp_path / "m", device="cpu")
+    np.testing.assert_allclose(on_cpu.predict_proba(X), model.predict_proba(X), atol=1e-5)
+
+    out = tmp_path / "results"
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "main_experiment.py"), "--data", str(EXAMPLE), "--target",
+         "Status", "--device", "cuda", "--nr_epochs", "10", "--output_dir", str(out), "--quiet"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    rec = json.loads((out / "inn" / "credit" / "0" / "output_info.json").read_text())
+    assert rec["device"].startswith("cuda (") and rec["hyperparameters"]["device"] == "cuda"
+    assert inn.load(out / "inn" / "credit" / "0" / "model").predict(X.head(3)).shape == (3,)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import time
 from pathlib import Path
@@ -439,3 +440,78 @@ def test_encode_target():
     assert enc.inverse_transform([1]).tolist() == ["yes"]
     enc_r, vals = encode_target(pd.Series([1, 2.5]), "regression")
     assert enc_r is None and vals.dtype == np.float32
+
+
+# ------------------------------------------------------------------------------ your own file
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "credit.csv"
+
+
+def test_example_csv_is_a_dataset_like_any_other():
+    ds = load_dataset(data.DataFile(str(EXAMPLE), "Status"))
+    assert (ds.dataset_id, ds.name, ds.task) == ("credit", "credit", "binary")
+    assert ds.source == f"file:{EXAMPLE}"
+    assert ds.categorical == ["Home", "Marital", "Records", "Job"]
+    assert ds.X.shape == (2000, 13) and ds.X.isna().any().any()
+    assert sorted(ds.y.unique()) == ["bad", "good"]
+    # the store copy it was cut from has the same values in the same columns
+    if STORE is not None and (STORE / "credit_data.parquet").is_file():
+        full = load_dataset("credit_data")
+        assert list(full.X.columns) == list(ds.X.columns)
+
+
+@pytest.mark.parametrize(
+    "target, mode, task",
+    [
+        ("label", None, "binary"),  # strings
+        ("zero_one", None, "binary"),  # 0/1 numbers
+        ("grade", None, "multiclass"),  # five whole numbers
+        ("amount", None, "regression"),  # fractions
+        ("grade", "regression", "regression"),
+        ("amount_int", "classification", "multiclass"),
+    ],
+)
+def test_file_task_inferred_from_the_target(tmp_path, target, mode, task):
+    rng = np.random.default_rng(0)
+    n = 60
+    frame = pd.DataFrame({
+        "x": rng.normal(size=n), "colour": rng.choice(["red", "blue"], n),
+        "label": rng.choice(["yes", "no"], n), "zero_one": rng.integers(0, 2, n),
+        "grade": rng.integers(1, 6, n), "amount": rng.normal(100, 10, n),
+        "amount_int": rng.integers(0, 3, n) * 1000,
+    })  # fmt: skip
+    path = tmp_path / "table.parquet"
+    frame.drop(columns=[c for c in ("label", "zero_one", "grade", "amount", "amount_int")
+                        if c != target]).to_parquet(path)  # fmt: skip
+    ds = load_dataset(data.DataFile(str(path), target, mode))
+    assert ds.task == task
+    assert ds.categorical == ["colour"] and list(ds.X.columns) == ["x", "colour"]
+
+
+@pytest.mark.parametrize(
+    "content, name, target, message",
+    [
+        ("a,b\n1,x\n2,y\n", "t.csv", "c", "no target column 'c' (columns: a, b)"),
+        ("a,b\n1,x\n2,x\n", "t.csv", "b", "single class"),
+        ("", "t.csv", "b", "the file is empty"),
+        ("a,b\n", "t.csv", "b", "no data rows"),
+        ('a,b\n1,"x\n', "t.csv", "b", "cannot be read as csv"),
+        ("not parquet at all", "t.parquet", "b", "cannot be read as parquet"),
+        ("a,b\n1,x\n", "t.xlsx", "b", "unsupported file type '.xlsx'"),
+        ("a,b\n1,x\n2,y\n", "31.csv", "b", "rename it"),
+        (None, "absent.csv", "b", "no such file"),
+    ],
+)
+def test_bad_files_give_one_line_errors(tmp_path, content, name, target, message):
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(DatasetError, match=re.escape(message)) as err:
+        load_dataset(data.DataFile(str(path), target))
+    assert "\n" not in str(err.value)
+
+
+def test_file_regression_mode_needs_numbers(tmp_path):
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"a": range(10), "b": list("xyxyxyxyxy")}).to_csv(path, index=False)
+    with pytest.raises(DatasetError, match="regression target 'b' is not numeric"):
+        load_dataset(data.DataFile(str(path), "b", "regression"))

@@ -149,7 +149,7 @@ def test_network_flags_come_from_the_estimators():
     parser = main_experiment.build_parser()
     text = " ".join(parser.format_help().split())
     for name, value in INNClassifier().get_params().items():
-        if name not in cli.RUN_MANAGED:
+        if name not in cli.RUN_MANAGED + cli.FRAME_PARAMETERS:
             assert f"--{name}" in text
             assert f"(default: {value}" in text, name
     assert "(default: 0.1; inn only)" in text  # weight_norm
@@ -223,3 +223,131 @@ def test_every_flag_says_what_it_does_and_its_default():
     # one name per concept across scripts
     for old in ("epochs", "workers", "results", "output"):
         assert old not in names, (old, names.get(old))
+
+
+# ------------------------------------------------------------------------------ your own file
+def _customers_csv(path: Path, n: int = 200) -> Path:
+    """A small table with numbers, strings and gaps, and a string target."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({
+        "age": rng.integers(18, 80, n).astype(float),
+        "city": rng.choice(["Berlin", "Paris", "Rome"], n).astype(object),
+        "spend": rng.lognormal(3, 1, n),
+    })  # fmt: skip
+    frame.loc[rng.choice(n, 12, replace=False), "spend"] = np.nan
+    frame.loc[rng.choice(n, 9, replace=False), "city"] = None
+    score = (frame["city"] == "Paris") + (frame["age"] - 50) / 20 + rng.normal(0, 0.5, n)
+    frame["bought"] = np.where(score > 0.3, "yes", "no")
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_own_csv_on_the_command_line(tmp_path):
+    import inn
+
+    csv = _customers_csv(tmp_path / "customers.csv")
+    out = tmp_path / "results"
+    common = ["--data", str(csv), "--target", "bought", "--output_dir", str(out), "--quiet"]
+    res = _run("main_experiment.py", "--nr_epochs", "3", *common)
+    assert res.returncode == 0, res.stderr
+    assert "inn on customers (customers)" in res.stdout
+    assert "task binary inferred from the target 'bought'" in res.stderr
+    res = _run("baseline_experiment.py", "--model", "logistic_regression", *common)
+    assert res.returncode == 0, res.stderr
+
+    records = {m: json.loads(result_path(out, m, "customers", 0).read_text())
+               for m in ("inn", "logistic_regression")}  # fmt: skip
+    for method, rec in records.items():
+        _check_record(rec, method, "customers")
+        assert rec["dataset_source"] == f"file:{csv.resolve()}"
+        assert rec["data_file"]["path"] == str(csv.resolve())
+        assert (rec["data_file"]["target"], rec["data_file"]["mode"]) == ("bought", None)
+        assert set(rec["feature_importances"]) == {"age", "city", "spend"}
+        assert rec["classes"] == ["no", "yes"]
+    assert len({r["split_fingerprint"] for r in records.values()}) == 1
+    assert records["inn"]["model_dir"] == "model"
+    assert "model_dir" not in records["logistic_regression"]
+
+    # the saved model takes the file's rows and predicts its labels
+    model = inn.load(out / "inn" / "customers" / "0" / "model")
+    rows = pd.read_csv(csv).drop(columns="bought")
+    assert list(model.classes_) == ["no", "yes"]
+    assert set(model.predict(rows)) <= {"no", "yes"}
+    expl = model.explain(rows.head(3))
+    assert expl.feature_names == ["age", "city", "spend"] and expl.positive_class == "yes"
+    saved = dict(zip(model.feature_names_in_, model.feature_importances_))
+    assert saved == pytest.approx(records["inn"]["feature_importances"], rel=1e-6)
+
+
+def _main(module, argv, capsys) -> tuple[int, str]:
+    """A script's main in this process, as its ``__main__`` runs it: (exit code, stderr)."""
+    from inn import cli
+
+    try:
+        code = cli.main_guard(lambda: module.main(argv))
+    except SystemExit as exit_:  # argparse usage errors
+        code = exit_.code
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "content, args, message",
+    [
+        ("age,city\n30,Rome\n40,Oslo\n", ["--target", "bought"], "no target column 'bought'"),
+        ("age,bought\n30,yes\n40,yes\n", ["--target", "bought"], "single class 'yes'"),
+        ("", ["--target", "bought"], "the file is empty"),
+        ('age,bought\n30,"yes\n', ["--target", "bought"], "cannot be read as csv"),
+        ("age,bought\n30,yes\n40,no\n", ["--target", "bought", "--mode", "regression"],
+         "regression target 'bought' is not numeric"),
+        ("age,bought\n30,yes\n40,no\n", [], "--data needs --target"),
+        ("age,bought\n30,yes\n40,no\n", ["--target", "bought", "--dataset_id", "31"],
+         "not both"),
+    ],
+)
+def test_bad_file_one_line_error_and_no_result(tmp_path, capsys, content, args, message):
+    import main_experiment
+
+    csv = tmp_path / "table.csv"
+    csv.write_text(content)
+    code, err = _main(main_experiment, ["--data", str(csv), *args, "--output_dir",
+                                        str(tmp_path / "r")], capsys)  # fmt: skip
+    assert code == 2, err
+    errors = [line for line in err.splitlines() if "error: " in line]
+    assert len(errors) == 1 and message in errors[0], err
+    assert "Traceback" not in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_bad_file_in_baseline_script(tmp_path):
+    csv = tmp_path / "table.csv"
+    csv.write_text("age,bought\n30,yes\n40,yes\n")
+    res = _run("baseline_experiment.py", "--model", "logistic_regression", "--data", str(csv),
+               "--target", "bought", "--output_dir", str(tmp_path / "r"), timeout=60)
+    assert res.returncode == 2
+    assert res.stderr.splitlines()[-1].startswith("error: data file")
+    assert "single class" in res.stderr and not (tmp_path / "r").exists()
+
+
+def test_target_without_data_is_an_error(tmp_path, capsys):
+    import main_experiment
+
+    code, err = _main(main_experiment, ["--target", "class", "--output_dir", str(tmp_path)],
+                      capsys)  # fmt: skip
+    assert code == 2 and "--target needs --data" in err
+
+
+def test_cuda_without_gpu_says_so_in_one_line(tmp_path, capsys):
+    import torch
+
+    import main_experiment
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA GPU is present")
+    code, err = _main(main_experiment, ["--device", "cuda", "--output_dir", str(tmp_path)],
+                      capsys)  # fmt: skip
+    assert code == 2
+    assert err.strip().splitlines() == [err.strip()]
+    assert err.startswith("error: device 'cuda': torch finds no CUDA GPU")
+    assert not list(tmp_path.rglob(RESULT_FILE))

@@ -204,18 +204,20 @@ def _weight_norm_sweep():
 def test_explanation_figures(tree, tmp_path):
     saved = explanations.load_run(tree, 1510, seed=0)
     expl = saved.explain_test()
-    assert expl.feature_names == list(saved.preprocessor.original_features_)
+    assert expl.feature_names == list(saved.data.dataset.X.columns)
     np.testing.assert_allclose(expl.contributions.sum(axis=1) + expl.bias, expl.output,
                                rtol=1e-5, atol=1e-5)  # fmt: skip
-    # the figure draws the result file's importances, which are the saved model's on the
-    # training rows (not the test rows)
-    train = saved.model.explain(saved.data.X["train"]).aggregate(saved.preprocessor.feature_map_)
+    # the figure draws the saved model's importances, which are the result file's: those of
+    # the training rows (not the test rows)
     recorded = saved.record["feature_importances"]
-    assert train.importance() == pytest.approx(recorded, rel=1e-5)
-    # the reference is the training mean, in original units
+    model = saved.model
+    assert dict(zip(model.feature_names_in_, model.feature_importances_)) == pytest.approx(
+        recorded, rel=1e-6)
     X_train = saved.data.dataset.X.iloc[saved.data.splits.train]
-    assert saved.reference_values()["mean radius"] == pytest.approx(
-        X_train["mean radius"].mean(), rel=1e-5)
+    assert model.explain(X_train).importance() == pytest.approx(recorded, rel=1e-5)
+    # the reference is the training mean, in original units
+    assert expl.reference["mean radius"] == pytest.approx(X_train["mean radius"].mean(),
+                                                          rel=1e-5)  # fmt: skip
 
     sweep = tmp_path / "sweep"
     _weight_norm_sweep().sweep(1510, [0.0, 1.0], sweep, params={**NET, "hidden_size": 32},
@@ -224,8 +226,10 @@ def test_explanation_figures(tree, tmp_path):
     files, notes = explanations.explanation_figures(1510, out, results_dir=tree, row=1,
                                                     sweep_dir=sweep)  # fmt: skip
     names = {f.name for f in files}
-    assert names == {"importance_1510.png", "row_1510_1.png",
-                     "importance_vs_baselines_1510.png", "tradeoff_1510.png"}  # fmt: skip
+    dependence = {n for n in names if n.startswith("dependence_1510_")}
+    assert len(dependence) == explanations.DEPENDENCE_FEATURES
+    assert names - dependence == {"importance_1510.png", "row_1510_1.png",
+                                  "importance_vs_baselines_1510.png", "tradeoff_1510.png"}
     for f in files:
         _nonempty(f)
     assert any("catboost" in n and "missing" in n for n in notes)
@@ -271,3 +275,78 @@ def test_explanations_cli_without_saved_model(tmp_path, capsys):
 def test_plots_never_train():
     for path in (ROOT / "plots").glob("*.py"):
         assert ".fit(" not in path.read_text(), path
+
+
+# ------------------------------------------------------------------------------------ own data
+def _customers(n: int = 200, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "age": rng.integers(18, 80, n).astype(float),
+        "city": rng.choice(["Berlin", "Paris", "Rome"], n).astype(object),
+        "spend": rng.lognormal(3, 1, n),
+    })  # fmt: skip
+    frame.loc[rng.choice(n, 12, replace=False), "spend"] = np.nan
+    frame.loc[rng.choice(n, 9, replace=False), "city"] = None
+    score = (frame["city"] == "Paris") + (frame["age"] - 50) / 20 + rng.normal(0, 0.5, n)
+    frame["bought"] = np.where(score > 0.3, "yes", "no")
+    return frame
+
+
+def test_figures_from_the_saved_model_of_a_run_on_a_csv(tmp_path, monkeypatch, capsys):
+    import inn.estimators
+    from inn.data import DataFile
+    from inn.experiment import run
+
+    csv = tmp_path / "customers.csv"
+    _customers().to_csv(csv, index=False)
+    results = tmp_path / "results"
+    run("inn", DataFile(str(csv), "bought"), 0, {"nr_epochs": 3, "hidden_size": 32},
+        output_dir=results, quiet=True, device="cpu")  # fmt: skip
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the figures must not train")
+
+    monkeypatch.setattr(inn.estimators._NetworkEstimator, "fit", no_training)
+    out = tmp_path / "figures"
+    rc = explanations.main(["--dataset_id", "customers", "--results_dir", str(results),
+                            "--out_dir", str(out), "--sweep_dir", str(tmp_path / "none")])
+    assert rc == 0, capsys.readouterr().err
+    for name in ("importance_customers", "row_customers_0", "dependence_customers_age",
+                 "dependence_customers_city", "dependence_customers_spend"):
+        _nonempty(out / f"{name}.png")
+    saved = explanations.load_run(results, "customers")
+    assert saved.model.preprocessor_ is not None and saved.label == "customers"
+    expl = saved.explain_test()
+    assert expl.feature_names == ["age", "city", "spend"] and expl.positive_class == "yes"
+    # the file changed since the run: said, not drawn from other data
+    _customers(seed=1).to_csv(csv, index=False)
+    rc = explanations.main(["--dataset_id", "customers", "--results_dir", str(results),
+                            "--out_dir", str(out)])
+    assert rc == 2 and "changed since the run" in capsys.readouterr().err
+
+
+def test_figure_functions_take_a_fitted_model():
+    from matplotlib.figure import Figure
+
+    import inn
+
+    frame = _customers()
+    X, y = frame.drop(columns="bought"), frame["bought"]
+    fast = {"nr_epochs": 2, "hidden_size": 16, "random_state": 0, "device": "cpu"}
+    y3 = pd.Series(np.where(X["age"] < 40, "young", np.where(X["age"] < 60, "mid", "old")))
+    models = [inn.INNClassifier(**fast).fit(X, y), inn.INNClassifier(**fast).fit(X, y3),
+              inn.INNRegressor(**fast).fit(X, X["age"] * 2.0)]  # fmt: skip
+    for model in models:
+        figures = [explanations.importance_figure(model),
+                   explanations.waterfall_figure(model, X, 3),
+                   explanations.dependence_figure(model, X, "spend"),
+                   explanations.dependence_figure(model, X, "city")]  # fmt: skip
+        assert all(isinstance(f, Figure) for f in figures)
+    # the waterfall names the row's values, the output and the probability
+    labels = [t.get_text() for t in explanations.waterfall_figure(models[0], X, 3).axes[0]
+              .get_yticklabels()]  # fmt: skip
+    assert f"city = {X['city'].iloc[3]}" in " ".join(labels)
+    p = models[0].predict_proba(X.iloc[[3]])[0, 1]
+    assert labels[-1] == f"output: logit of class yes\nP(yes) = {p:.3f}"
+    with pytest.raises(ValueError, match="unknown feature"):
+        explanations.dependence_figure(models[0], X, "height")

@@ -267,8 +267,13 @@ class Model:
         """Method-specific entries of the result file (e.g. epochs run), given the test input."""
         return {}
 
-    def save(self, path) -> None:
-        """Write the fitted model to the folder ``path`` (only where ``can_save``)."""
+    def save(self, path, preprocessor=None, classes=None) -> None:
+        """Write the fitted model to the folder ``path`` (only where ``can_save``).
+
+        ``preprocessor``: the fitted encoder that made the model's encoded input, and
+        ``classes``: the original label of each encoded class; both are saved with the model,
+        so that the loaded model takes the raw frames and predicts the original labels.
+        """
         raise NotImplementedError(f"{self.name} cannot save its fitted model")
 
     # ---- internals --------------------------------------------------------------------------

@@ -67,9 +67,11 @@ class NetworkModel(Model):
     def _fit(self, X, y, X_val, y_val):
         validation = {} if X_val is None else {"X_val": X_val, "y_val": y_val}
         self.model_ = self.estimator.fit(X, y, **validation)
-        # With a validation split given, the estimator's own hold-out settings are not used.
-        unused = {"verbose", "n_jobs"} | (
-            {"early_stopping", "validation_fraction"} if validation else set())
+        # With a validation split given, the estimator's own hold-out settings are not used; the
+        # input is encoded already, so the frame-encoding settings are not either (the record's
+        # numeric_scaling says how it was encoded).
+        unused = {"verbose", "n_jobs", "categorical", "numeric_scaling", "max_categories"}
+        unused |= {"early_stopping", "validation_fraction"} if validation else set()
         self.params_ = {k: v for k, v in self.model_.get_params().items() if k not in unused}
         self.params_["device"] = str(self.model_.device_)
 
@@ -85,10 +87,13 @@ class NetworkModel(Model):
         return {"epochs_run": len(self.model_.history_), "best_epoch": self.model_.best_epoch_,
                 "threads": self.model_.n_threads_}
 
-    def save(self, path) -> None:
-        from inn.estimators import save
+    def save(self, path, preprocessor=None, classes=None) -> None:
+        from inn.estimators import save, with_preprocessor
 
-        save(self.model_, path)
+        model = self.model_
+        if preprocessor is not None:
+            model = with_preprocessor(model, preprocessor, classes)
+        save(model, path)
 
 
 class INNModel(NetworkModel):

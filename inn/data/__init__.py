@@ -1,10 +1,11 @@
-"""Data layer: dataset loading (store / scikit-learn / OpenML), preprocessing, splits, and the
-one function from (dataset, seed, method) to prepared data.
+"""Data layer: dataset loading (store / scikit-learn / OpenML / a table file), preprocessing,
+splits, and the one function from (dataset, seed, method) to prepared data.
 
 Importing this package does not import torch or openml.
 """
 
 from .dataset import Dataset, build_dataset
+from .files import DataFile, load_file
 from .loading import load_dataset
 from .openml_source import openml_task_splits
 from .prepared import PreparedData, prepare_data
@@ -13,6 +14,7 @@ from .splits import TEST_SIZE, VALIDATION_SIZE, Splits, encode_target, make_spli
 from .store import DatasetError, dataset_key, dataset_sort_key, list_store, resolve_data_dir
 
 __all__ = [
+    "DataFile",
     "Dataset",
     "DatasetError",
     "PreparedData",
@@ -26,6 +28,7 @@ __all__ = [
     "encode_target",
     "list_store",
     "load_dataset",
+    "load_file",
     "make_splits",
     "openml_task_splits",
     "prepare_data",

@@ -1,4 +1,5 @@
-"""Dataset loading: store first, then scikit-learn's bundled copy of 1510, then OpenML."""
+"""Dataset loading: store first, then scikit-learn's bundled copy of 1510, then OpenML; or a
+table file of one's own."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import Dataset, build_dataset
+from .files import DataFile, load_file
 from .store import DatasetError, dataset_key, read_store_entry, resolve_data_dir, store_paths
 
 SKLEARN_WDBC_ID = 1510
@@ -23,16 +25,21 @@ def _load_sklearn_wdbc() -> Dataset:
     return build_dataset(SKLEARN_WDBC_ID, "wdbc", X, y, [], "binary", "sklearn")
 
 
-def load_dataset(dataset_id: str | int, data_dir: str | os.PathLike | None = None) -> Dataset:
-    """Load a dataset by OpenML id or store name.
+def load_dataset(dataset_id: str | int | DataFile,
+                 data_dir: str | os.PathLike | None = None) -> Dataset:
+    """Load a dataset by OpenML id or store name, or a table file (:class:`DataFile`).
 
     1. The store (see :func:`resolve_data_dir`) wins when it has ``<dataset_id>.parquet`` and its
        sidecar; the sidecar is validated against the parquet.
     2. Id 1510 without a store copy: scikit-learn's bundled breast-cancer data (OpenML "wdbc").
     3. Otherwise OpenML (needs network or the openml cache).
 
+    A :class:`DataFile` is read from its path (:func:`inn.data.files.load_file`).
+
     Raises :class:`DatasetError` (one line) when no source delivers or the data are invalid.
     """
+    if isinstance(dataset_id, DataFile):
+        return load_file(dataset_id)
     public_id = dataset_key(dataset_id)  # a plain name: never a path
     key = str(public_id)
     folder = resolve_data_dir(data_dir)

@@ -71,7 +71,7 @@ def prepare_data(
     """Load ``dataset_id``, split it with ``seed`` and prepare the input ``method`` takes.
 
     Args:
-        dataset_id: OpenML id or store key.
+        dataset_id: OpenML id, store key or :class:`~inn.data.DataFile`.
         seed: seeds the split.
         method: a registered method (:mod:`inn.methods`); decides encoded or raw input.
         test_split_size: share of rows held out for testing (a further

@@ -17,6 +17,10 @@ logger = logging.getLogger("inn.data")
 MISSING = "missing"
 OTHER = "other"
 SCALINGS = ("standard", "quantile")
+# The defaults of TabularPreprocessor; the estimators, which encode DataFrames with it, use them
+# as their own defaults too.
+NUMERIC_SCALING = SCALINGS[0]
+MAX_CATEGORIES = 20
 
 
 def _is_categorical_dtype(dtype) -> bool:
@@ -27,7 +31,9 @@ def _is_categorical_dtype(dtype) -> bool:
     )
 
 
-def _categorical_columns(X: pd.DataFrame, categorical) -> list:
+def categorical_columns(X: pd.DataFrame, categorical=None) -> list:
+    """``categorical`` (checked against the frame), or the columns of category/object/string/bool
+    dtype when it is None."""
     if categorical is None:
         return [c for c in X.columns if _is_categorical_dtype(X[c].dtype)]
     absent = [c for c in categorical if c not in X.columns]
@@ -67,7 +73,7 @@ def raw_frame(X: pd.DataFrame, categorical=None) -> tuple[pd.DataFrame, list[int
     """
     if not isinstance(X, pd.DataFrame):
         raise TypeError(f"raw_frame needs a DataFrame, got {type(X).__name__}")
-    cats = set(_categorical_columns(X, categorical))
+    cats = set(categorical_columns(X, categorical))
     out = {}
     for col in X.columns:
         if col in cats:
@@ -102,7 +108,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     in order), ``dropped_features_``, ``feature_names_in_``, ``n_features_in_``.
     """
 
-    def __init__(self, categorical=None, numeric_scaling="standard", max_categories=20):
+    def __init__(self, categorical=None, numeric_scaling=NUMERIC_SCALING,
+                 max_categories=MAX_CATEGORIES):
         self.categorical = categorical
         self.numeric_scaling = numeric_scaling
         self.max_categories = max_categories
@@ -121,7 +128,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         dupes = sorted({str(c) for c in X.columns[X.columns.duplicated()]})
         if dupes:
             raise ValueError(f"duplicate column names {dupes}")
-        cats = set(_categorical_columns(X, self.categorical))
+        cats = set(categorical_columns(X, self.categorical))
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
 
@@ -188,8 +195,13 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 {lvl: i for i, lvl in enumerate(levels)}, grouped, set(categories_seen(X[col]))
             )
 
+        self._finish(list(X.columns))
+        return self
+
+    def _finish(self, columns: list) -> None:
+        """The output layout (names, feature map, aggregation) from the fitted columns."""
         names, fmap, originals = [], [], []
-        for col in X.columns:
+        for col in columns:
             if col in self.numeric_features_:
                 names.append(str(col))
                 fmap.append(str(col))
@@ -204,13 +216,12 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self.feature_names_out_ = names
         self.feature_map_ = fmap
         self.original_features_ = originals
-        self._output_columns = list(X.columns)
+        self._output_columns = columns
         # indicator (n_out, n_original) for aggregate()
         index = {name: i for i, name in enumerate(originals)}
         agg = np.zeros((len(names), len(originals)))
         agg[np.arange(len(names)), [index[f] for f in fmap]] = 1.0
         self.aggregation_matrix_ = agg
-        return self
 
     # ----------------------------------------------------------------------------- transform
     def transform(self, X):
@@ -274,6 +285,78 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         block = np.atleast_2d(np.asarray(encoded, dtype=np.float64))[:, positions]
         return pd.DataFrame(self.scaler_.inverse_transform(block), columns=numeric)
 
+    def reference_values(self, encoded) -> pd.Series:
+        """One encoded row (e.g. INN's reference point, the training mean of the encoded rows)
+        per original feature in original units: numeric features with the scaling undone (for
+        standard scaling the mean of the median-imputed training column), categorical features
+        as the mix of categories their one-hot columns hold, e.g. ``"mix (rent 48%, owner 35%,
+        …)"``."""
+        check_is_fitted(self, "feature_names_out_")
+        row = np.asarray(encoded, dtype=np.float64).reshape(-1)
+        numeric = self.numeric_values(row[None, :])
+        out = {}
+        pos = 0
+        for col in self._output_columns:
+            if col in self.numeric_features_:
+                out[str(col)] = float(numeric[str(col)].iloc[0])
+                pos += 1
+            elif col in self.categories_:
+                levels = self.categories_[col]
+                shares = row[pos : pos + len(levels)]
+                pos += len(levels)
+                top = np.argsort(-shares, kind="stable")
+                parts = [f"{levels[j]} {shares[j]:.0%}" for j in top[:2]]
+                more = ", …" if len(levels) > 2 else ""
+                out[str(col)] = f"mix ({', '.join(parts)}{more})"
+        return pd.Series(out, dtype=object)
+
+    # ---------------------------------------------------------------------------- save / load
+    def get_state(self) -> dict:
+        """The fitted state as plain JSON types (:meth:`from_state` rebuilds it exactly)."""
+        check_is_fitted(self, "feature_names_out_")
+        scaler = None
+        if isinstance(self.scaler_, StandardScaler):
+            scaler = {"kind": "standard", "mean": self.scaler_.mean_.tolist(),
+                      "scale": self.scaler_.scale_.tolist(), "var": self.scaler_.var_.tolist(),
+                      "n_samples_seen": int(np.max(self.scaler_.n_samples_seen_))}
+        elif self.scaler_ is not None:
+            scaler = {"kind": "quantile", "quantiles": self.scaler_.quantiles_.tolist(),
+                      "references": self.scaler_.references_.tolist(),
+                      "n_quantiles": int(self.scaler_.n_quantiles)}
+        return {
+            "params": _plain(self.get_params()),
+            "columns": _plain(list(self.feature_names_in_)),
+            "numeric_features": _plain(list(self.numeric_features_)),
+            "dropped_features": list(self.dropped_features_),
+            "medians": self.medians_.tolist(),
+            "scaler": scaler,
+            "categorical_features": [
+                [_plain(col), list(self.categories_[col]), bool(self.category_index_[col][1]),
+                 sorted(self.category_index_[col][2])]
+                for col in self.categorical_features_
+            ],
+        }  # fmt: skip
+
+    @classmethod
+    def from_state(cls, state: dict) -> TabularPreprocessor:
+        """A fitted preprocessor from :meth:`get_state`'s output."""
+        pre = cls(**state["params"])
+        columns = list(state["columns"])
+        pre.feature_names_in_ = np.asarray(columns, dtype=object)
+        pre.n_features_in_ = len(columns)
+        pre.dropped_features_ = list(state["dropped_features"])
+        pre.numeric_features_ = list(state["numeric_features"])
+        pre.medians_ = np.asarray(state["medians"], dtype=np.float64)
+        pre.scaler_ = _scaler_from_state(state["scaler"], len(pre.numeric_features_))
+        pre.categories_, pre.category_index_ = {}, {}
+        for col, levels, grouped, seen in state["categorical_features"]:
+            pre.categories_[col] = list(levels)
+            pre.category_index_[col] = ({lvl: i for i, lvl in enumerate(levels)}, grouped,
+                                        set(seen))  # fmt: skip
+        pre.categorical_features_ = [c for c in columns if c in pre.categories_]
+        pre._finish(columns)
+        return pre
+
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "feature_names_out_")
         return np.asarray(self.feature_names_out_, dtype=object)
@@ -299,6 +382,34 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         if isinstance(X, pd.DataFrame):
             return X
         raise TypeError(f"TabularPreprocessor needs a pandas DataFrame, got {type(X).__name__}")
+
+
+def _plain(value):
+    """numpy scalars (and lists of them) as Python values, for JSON."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _scaler_from_state(state: dict | None, n_features: int):
+    if state is None:
+        return None
+    if state["kind"] == "standard":
+        scaler = StandardScaler()
+        scaler.mean_ = np.asarray(state["mean"], dtype=np.float64)
+        scaler.scale_ = np.asarray(state["scale"], dtype=np.float64)
+        scaler.var_ = np.asarray(state["var"], dtype=np.float64)
+        scaler.n_samples_seen_ = state["n_samples_seen"]
+    else:
+        scaler = QuantileTransformer(output_distribution="normal",
+                                     n_quantiles=state["n_quantiles"], random_state=0)
+        scaler.quantiles_ = np.asarray(state["quantiles"], dtype=np.float64)
+        scaler.references_ = np.asarray(state["references"], dtype=np.float64)
+        scaler.n_quantiles_ = len(scaler.references_)
+    scaler.n_features_in_ = n_features
+    return scaler
 
 
 def categories_seen(col: pd.Series) -> np.ndarray:
