@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait_policies", nargs="+", default=["unset", "passive"],
                    help="OMP_WAIT_POLICY values; 'unset': OpenMP's default (default: unset "
                         "passive)")
-    p.add_argument("--epochs", type=int, default=2,
+    p.add_argument("--nr_epochs", type=int, default=2,
                    help="throughput: epochs per fit (default: 2)")
     p.add_argument("--repeats", type=int, default=1,
                    help="runs per cell; the fastest counts (default: 1)")
@@ -71,7 +71,7 @@ def main(argv=None) -> None:
     print(f"idle vs busy (one CPU-bound process beside the run), "
           f"{common.machine('cpu', threads=False)}; "
           f"figures: main31 = train_time_s of main_experiment.py --dataset_id 31, throughput = "
-          f"s/epoch of train_throughput.py --methods inn ({args.epochs} epochs)")
+          f"s/epoch of train_throughput.py --methods inn ({args.nr_epochs} epochs)")
     common.print_table(["target", "n_jobs", "OMP_WAIT_POLICY", "idle", "busy", "busy / idle",
                         "load idle", "load busy"],
                        [[r[0] + f" ({unit[r[0]]})", *r[1:]] for r in rows])
@@ -96,7 +96,7 @@ def _timed(target: str, n_jobs: int, policy: str, busy: bool, args) -> float:
                        "--no-save_model"]
             else:
                 cmd = [sys.executable, str(ROOT / "benchmarks" / "train_throughput.py"),
-                       "--methods", "inn", "--nr_epochs", str(args.epochs), "--repeats", "1",
+                       "--methods", "inn", "--nr_epochs", str(args.nr_epochs), "--repeats", "1",
                        "--n_jobs", str(n_jobs), "--device", "cpu"]
             try:
                 proc = subprocess.run(cmd, env=env, capture_output=True, text=True,

@@ -135,7 +135,7 @@ def run(
     """
     # Every setting is checked before any work, so a bad one costs nothing and writes nothing.
     entry = methods.get(method)
-    if not isinstance(dataset_id, DataFile):
+    if not isinstance(dataset_id, DataFile) and openml_task_id is None:
         dataset_id = dataset_key(dataset_id)
     key = dataset_id.key if isinstance(dataset_id, DataFile) else dataset_id
     seed = SEED.check("seed", seed)

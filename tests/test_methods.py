@@ -130,7 +130,9 @@ def test_saved_model_reproduces_the_result(tmp_path):
     assert not list(folder.glob(".*"))  # no temporary files or folders left
     model = inn.load(folder / MODEL_DIR)
     data = prepare_data(1510, 0, "inn")
-    proba = model.predict_proba(data.X["test"])
+    # the model is saved with the run's encoder: it takes rows of the original data
+    proba = model.predict_proba(data.dataset.X.iloc[data.splits.test])
+    assert list(model.classes_) == list(data.classes)
     assert classification_metrics(data.y["test"], proba) == rec["test_metrics"]
     stored = json.loads((folder / "output_info.json").read_text())
     assert set(stored["train_metrics"]) == set(stored["val_metrics"]) == set(rec["test_metrics"])
