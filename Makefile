@@ -21,7 +21,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 run: $(VENV)/.installed  ## train INN on the embedded breast-cancer data and write its result
-	$(PY) main_experiment.py
+	$(PY) main_experiment.py --output_dir runs --overwrite
 
 test: $(VENV)/.installed  ## lint and run the test suite
 	$(PY) -m ruff check .
@@ -33,11 +33,11 @@ gpu-env: $(VENV)/.installed  ## the same environment with the CUDA build of torc
 		f'GPU: {torch.cuda.get_device_name(0)}' if torch.cuda.is_available() else \
 		'no CUDA GPU visible here')"
 
-ablation: $(VENV)/.installed  ## the explanation ablation (synthetic benchmarks + store accuracy); long
+ablation: $(VENV)/.installed  ## the accuracy-lever and explanation ablations; long (hours)
+	$(PY) benchmarks/store_ablation.py --main_dir results --output_dir results/ablation_store \
+		--variants previous +robust +ple +shape +fast_shared default tabresnet --seeds 0 1 2
 	$(PY) xai_experiment.py --ablation --seeds 0 1 2 --output_dir results/ablation \
-		--variants plain global_bias consistency consistency_half
-	$(PY) benchmarks/store_ablation.py --variants plain global_bias consistency consistency_half \
-		--seeds 0 1 2 --output_dir results/ablation/store
+		--variants plain global_bias consistency consistency_half default
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -29,8 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--methods", nargs="+",
                    default=["inn", "inn_plain", "tabresnet", "catboost", "tabnet"],
                    help="inn = estimator defaults (with the consistency term); inn_plain = "
-                        "INN without it (consistency_weight=0) (default: inn inn_plain "
-                        "tabresnet catboost tabnet)")
+                        "INN without it (consistency_weight=0); inn_no_bins, inn_previous, "
+                        "tabresnet_no_bins: without the input bins, or with the settings before "
+                        "issue 18 (default: inn inn_plain tabresnet catboost tabnet)")
     p.add_argument("--repeats", type=int, default=3,
                    help="fits per method; the fastest counts, shared machines are noisy "
                         "(default: 3)")
@@ -75,14 +76,25 @@ def main(argv=None) -> None:
     common.reproduce()
 
 
+# INN with levers of issue 18 taken away, to price them (the settings before it: no input
+# encoding, no shape functions, one learning rate).
+LEVER_VARIANTS = {
+    "inn_no_bins": {"n_bins": 0},
+    "inn_previous": {"n_bins": 0, "shape_functions": False, "robust": False,
+                     "global_lr_multiplier": 1.0},
+    "tabresnet_no_bins": {"n_bins": 0},
+}
+
+
 def _fit(method, X, y, args, device) -> str:
-    if method in ("inn", "inn_plain", "tabresnet"):
+    if method in ("inn", "inn_plain", "tabresnet", *LEVER_VARIANTS):
         from inn import estimators as est
 
-        cls = est.TabResNetClassifier if method == "tabresnet" else est.INNClassifier
-        extra = {} if method == "tabresnet" else {"additive_epochs": 0}
+        cls = est.TabResNetClassifier if method.startswith("tabresnet") else est.INNClassifier
+        extra = {} if cls is est.TabResNetClassifier else {"additive_epochs": 0}
         if method == "inn_plain":
             extra["consistency_weight"] = 0.0
+        extra.update(LEVER_VARIANTS.get(method, {}))
         if args.n_jobs is not None:
             extra["n_jobs"] = args.n_jobs
         cls(nr_epochs=args.nr_epochs, batch_size=args.batch_size, device=device,

@@ -428,8 +428,9 @@ def moons_figure(results_dir):
         ax.set_xlabel("x1 (feature 1, data units)")
         ax.set_ylabel("x2 (feature 2, data units)")
     fig.suptitle(f"INN on two moons ({meta['n_rows']} rows, noise {meta['noise']}, seed "
-                 f"{meta['seed']}): logit = w1(x)·z1 + w2(x)·z2 + b, z = encoded input minus "
-                 "the reference (training mean)", fontsize=10)
+                 f"{meta['seed']}): logit = w1(x)·z1 + w2(x)·z2 + b, z_i = φ_i(T(x)_i) − "
+                 "φ_i(T(r)_i) (the shaped input minus its value at the training mean r)",
+                 fontsize=10)
     return fig
 
 
