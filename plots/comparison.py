@@ -186,12 +186,19 @@ def cd_selection(
 ) -> CDSelection:
     """Pick methods and datasets for the CD diagram: complete, >= min_datasets, >= min_methods.
 
-    Starts with all methods on the datasets where all have results; while that leaves fewer
-    than ``min_datasets`` datasets, leaves out the method with results on the fewest datasets
-    (among ties, INN goes last).
+    Methods with results on less than half the datasets of the best-covered method are left
+    out first (one partly run method would otherwise shrink the comparison to its datasets).
+    Then it starts with the remaining methods on the datasets where all have results; while that
+    leaves fewer than ``min_datasets`` datasets, leaves out the method with results on the
+    fewest datasets (among ties, INN goes last).
     """
-    methods = list(means.columns)
-    dropped: list[str] = []
+    counts = means.notna().sum()
+    partial = sorted((m for m in means.columns if counts[m] < 0.5 * counts.max()),
+                     key=lambda m: (counts[m], m == REFERENCE))
+    if len(means.columns) - len(partial) < min_methods:
+        partial = []
+    methods = [m for m in means.columns if m not in partial]
+    dropped: list[str] = list(partial)
     if len(means) < min_datasets or len(methods) < min_methods:
         return CDSelection(
             None,

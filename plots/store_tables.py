@@ -99,7 +99,7 @@ def store_tables(results_dir) -> str:
         if len(on_first) > len(full):
             tables.append(rank_table(first, on_first))
         everyone = order_methods(cls["method"].unique())
-        if len(everyone) > len(full):
+        if len(everyone) > max(len(full), len(on_first)):
             tables.append(rank_table(cls, everyone))
         parts += [t for t in tables if t is not None]
     reg = frame[frame["task"] == "regression"]
