@@ -138,7 +138,7 @@ def gain_figure(means: pd.DataFrame, baseline: str = BASELINE):
     ax.set_ylabel(f"Test AUROC ÷ {method_label(baseline)}'s test AUROC (ratio)")
     ax.set_title(f"AUROC gain over the {method_label(baseline).lower()} per dataset "
                  "(mean over seeds; above 1: better than the tree)", fontsize=10)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="lower left", fontsize=8)  # the lowest points are on the right
     ax.grid(axis="y", alpha=0.3)
     datasets = sorted(set().union(*[r.index for r in ratios]), key=_label_sort_key)
     fig.text(0.0, -0.01, _dataset_caption(datasets), fontsize=6.5, va="top", ha="left")
