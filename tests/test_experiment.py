@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from customers import customers_frame
 
 from inn.data import resolve_data_dir
 from inn.results import RESULT_FILE, result_path, write_json_atomic
@@ -227,20 +228,8 @@ def test_every_flag_says_what_it_does_and_its_default():
 
 # ------------------------------------------------------------------------------ your own file
 def _customers_csv(path: Path, n: int = 200) -> Path:
-    """A small table with numbers, strings and gaps, and a string target."""
-    import numpy as np
-
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame({
-        "age": rng.integers(18, 80, n).astype(float),
-        "city": rng.choice(["Berlin", "Paris", "Rome"], n).astype(object),
-        "spend": rng.lognormal(3, 1, n),
-    })  # fmt: skip
-    frame.loc[rng.choice(n, 12, replace=False), "spend"] = np.nan
-    frame.loc[rng.choice(n, 9, replace=False), "city"] = None
-    score = (frame["city"] == "Paris") + (frame["age"] - 50) / 20 + rng.normal(0, 0.5, n)
-    frame["bought"] = np.where(score > 0.3, "yes", "no")
-    frame.to_csv(path, index=False)
+    """A small table with numbers, strings and gaps, and a string target, as a CSV file."""
+    customers_frame(n).to_csv(path, index=False)
     return path
 
 

@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from customers import customers_frame  # noqa: E402
 
 from inn.data import resolve_data_dir  # noqa: E402
 from inn.explanation import Explanation  # noqa: E402
@@ -278,18 +279,7 @@ def test_plots_never_train():
 
 
 # ------------------------------------------------------------------------------------ own data
-def _customers(n: int = 200, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({
-        "age": rng.integers(18, 80, n).astype(float),
-        "city": rng.choice(["Berlin", "Paris", "Rome"], n).astype(object),
-        "spend": rng.lognormal(3, 1, n),
-    })  # fmt: skip
-    frame.loc[rng.choice(n, 12, replace=False), "spend"] = np.nan
-    frame.loc[rng.choice(n, 9, replace=False), "city"] = None
-    score = (frame["city"] == "Paris") + (frame["age"] - 50) / 20 + rng.normal(0, 0.5, n)
-    frame["bought"] = np.where(score > 0.3, "yes", "no")
-    return frame
+_customers = customers_frame
 
 
 def test_figures_from_the_saved_model_of_a_run_on_a_csv(tmp_path, monkeypatch, capsys):
