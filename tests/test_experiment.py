@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from customers import customers_frame
+from builders import customers_frame
 
 from inn.data import resolve_data_dir
 from inn.results import RESULT_FILE, result_path, write_json_atomic

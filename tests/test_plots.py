@@ -17,7 +17,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-from customers import customers_frame  # noqa: E402
+from builders import customers_frame  # noqa: E402
 
 from inn.data import resolve_data_dir  # noqa: E402
 from inn.explanation import Explanation  # noqa: E402

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
-from sklearn.datasets import load_breast_cancer, make_classification, make_regression
+from builders import mixed_task_frame
+from sklearn.datasets import load_breast_cancer
 from sklearn.metrics import r2_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 
@@ -35,20 +35,7 @@ FAST = {"realmlp": {"n_epochs": 100}, "tabm": {"n_epochs": 30, **SMALL_TABM}}
 
 def _make_data(task: str, seed: int = 0):
     """Numeric columns (x1 with 5 % NaN), an informative and a noise string categorical."""
-    n = N_TRAIN + N_VAL + N_TEST
-    rng = np.random.default_rng(seed)
-    if task == "regression":
-        X, y = make_regression(n_samples=n, n_features=5, n_informative=3, noise=5.0,
-                               random_state=seed)
-    else:
-        X, y = make_classification(n_samples=n, n_features=5, n_informative=3, n_redundant=0,
-                                   n_classes=2 if task == "binary" else 3,
-                                   n_clusters_per_class=1, class_sep=1.5, random_state=seed)
-    raw = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
-    s = X[:, 0] + rng.normal(0.0, 0.5, n)
-    raw["c_signal"] = np.where(s > 0.5, "hi", np.where(s < -0.5, "lo", "mid"))
-    raw["c_noise"] = rng.choice(["a", "b", "c", "missing"], n)
-    raw.loc[rng.random(n) < 0.05, "x1"] = np.nan
+    raw, y = mixed_task_frame(task, N_TRAIN + N_VAL + N_TEST, seed)
     idx = np.cumsum([0, N_TRAIN, N_VAL, N_TEST])
     X_parts = [raw.iloc[idx[i]:idx[i + 1]].reset_index(drop=True) for i in range(3)]
     y_parts = [y[idx[i]:idx[i + 1]] for i in range(3)]
