@@ -93,7 +93,7 @@ class Coalitions:
         ref_logits: its logits at the reference row, ``(1, k)``.
         mask: ``(m, d)``, 1 where a copy keeps the row's feature value.
         encoded: the input encoding of the batch rows the copies were made from (the first
-            ``m / 2`` rows), when the trainer has it; ``None``: encoded from the rows.
+            ``m / 2`` rows).
     """
 
     out: NetOutput
@@ -200,24 +200,24 @@ class Trainer:
         """
         m = mask.shape[0] // 2
         rows = x[:m] if encoded is None else encoded
-        contrib = self.module.contributions(rows, _rows(out, 0, m))  # (m, d, k)
-        contrib = contrib.repeat(2, 1, 1)
-        predicted = torch.einsum("nd,ndk->nk", mask, contrib)
+        contrib = self.module.contributions(rows, out.rows(0, m))  # (m, d, k)
+        # the second half of the masks are the complements of the first
+        kept = (mask[:m].unsqueeze(-1) * contrib).sum(1)
+        predicted = torch.cat([kept, contrib.sum(1) - kept])
         return ((masked.logits - ref_logits - predicted) ** 2).mean()
 
-    def _coalitions(self, x: torch.Tensor):
-        """Masked copies of the first rows of ``x``: a coalition and its complement per row.
+    def _coalitions(self, x: torch.Tensor) -> torch.Tensor:
+        """Coalition masks ``(2m, d)`` for the first m rows of ``x``: 1 where a copy keeps the
+        row's value; the second m masks are the complements of the first m.
 
         Each row draws a size s from the Shapley kernel and keeps every feature with
-        probability s/d (one comparison per entry instead of a sort); the complement pairs it.
+        probability s/d (one comparison per entry instead of a sort).
         """
         m = max(1, int(round(self.config.consistency_rows * x.shape[0])))
         d = x.shape[1]
         keep = shapley_kernel_sizes(d, m, self.generator).unsqueeze(1) / d
         mask = (torch.rand(m, d, generator=self.generator, device=x.device) < keep).float()
-        mask = torch.cat([mask, 1.0 - mask])
-        rows = x[:m].repeat(2, 1)
-        return mask * rows + (1.0 - mask) * self.module.reference, mask
+        return torch.cat([mask, 1.0 - mask])
 
     # ---- steps -----------------------------------------------------------------------------
     def _augment(self, x: torch.Tensor, y: torch.Tensor):
@@ -250,17 +250,15 @@ class Trainer:
         if not (cfg.consistency_weight > 0 and isinstance(self.module, INN) and x.shape[1] > 1
                 and not self.module.additive_only):  # an additive model is consistent as it is
             return self.module(x if encoded is None else encoded), None
-        masked_x, mask = self._coalitions(x)
-        ref = self.module.reference.unsqueeze(0)
-        n, m = x.shape[0], masked_x.shape[0]
-        if encoded is None:
-            both = self.module(torch.cat([x, masked_x, ref]))
-            first = None
-        else:  # the encoding is row-wise: encoding the parts equals encoding their rows joined
-            enc = self.module.encoder
-            both = self.module(Encoded.cat([encoded, enc.encode(masked_x), enc.encode(ref)]))
-            first = encoded.rows(slice(0, m // 2))
-        return _rows(both, 0, n), Coalitions(_rows(both, n, n + m), both.logits[-1:], mask, first)
+        mask = self._coalitions(x)
+        enc = self.module.encoder
+        batch = enc.encode(x if encoded is None else encoded)
+        ref = enc.encode(self.module.reference.unsqueeze(0))
+        n, m = x.shape[0], mask.shape[0]
+        first = batch.rows(slice(0, m // 2))
+        # the encoding is row-wise: encoding the parts equals encoding their rows joined
+        both = self.module(Encoded.cat([batch, first.masked(mask > 0.5, ref), ref]))
+        return both.rows(0, n), Coalitions(both.rows(n, n + m), both.logits[-1:], mask, first)
 
     def train_step(
         self, x: torch.Tensor, y: torch.Tensor, encoded: Encoded | None = None
@@ -407,8 +405,3 @@ class Trainer:
         self.module.eval()
         return self
 
-
-def _rows(out: NetOutput, start: int, stop: int) -> NetOutput:
-    """Rows ``start:stop`` of every part of ``out`` (member logits are indexed on axis 1)."""
-    members = None if out.members is None else out.members[:, start:stop]
-    return NetOutput(*(None if t is None else t[start:stop] for t in out[:3]), members)
