@@ -87,11 +87,11 @@ class Dropout(nn.Module):
     """Inverted dropout whose mask comes from random bytes, eight per 64-bit draw.
 
     ``nn.Dropout`` draws one random number per entry (``bernoulli_``), which costs more on the CPU
-    than the layer it follows; comparing random bytes with a threshold is three times faster
-    (forward and backward together, one thread). The keep probability is therefore a multiple
-    of 1/256: ``round((1 - p) * 256) / 256`` (exactly 0.75 for the default p = 0.25), and kept
-    entries are scaled by its inverse. The bytes come from torch's default generator, so a seeded
-    fit draws the same masks.
+    than the layer it follows; comparing random bytes with a threshold is about three times
+    faster (forward and backward together, one thread; ``benchmarks/step_parts.py``). The keep
+    probability is therefore a multiple of 1/256, ``round((1 - p) * 256) / 256`` and at least
+    1/256 for p < 1 (exactly 0.75 for the default p = 0.25); kept entries are scaled by its
+    inverse. The bytes come from torch's default generator, so a seeded fit draws the same masks.
 
     Args:
         p: probability that an entry is zeroed.
@@ -100,7 +100,8 @@ class Dropout(nn.Module):
     def __init__(self, p: float) -> None:
         super().__init__()
         self.p = p
-        self.threshold = round((1.0 - p) * 256)
+        # kept bytes are those below the threshold; p < 1 always keeps some (at least 1/256)
+        self.threshold = 0 if p >= 1 else max(1, round((1.0 - p) * 256))
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -109,7 +110,7 @@ class Dropout(nn.Module):
         if not self.training or self.threshold >= 256:
             return x
         if self.threshold <= 0:
-            return torch.zeros_like(x)
+            return x * 0.0  # zero, with the gradient still connected
         n = x.numel()
         draws = torch.empty((n + 7) // 8, dtype=torch.int64, device=x.device)
         draws.random_(-(2**63), 2**63 - 1)  # every byte uniform on 0..255
