@@ -32,6 +32,7 @@ from inn.data.preprocessing import (
 )
 from inn.explanation import Explanation, bias_share, global_importance
 from inn.modules import INN, TabResNet
+from inn.tasks import target_mean_std
 from inn.threads import resolve_threads, torch_threads
 from inn.training import Trainer, TrainingConfig
 from inn.validation import Bool, Choice, Int, Real, check_device_name, check_random_state
@@ -505,23 +506,11 @@ class _RegressorMixin(RegressorMixin):
             raise ValueError(f"y must be 1-D for regression, got shape {y.shape}")
         if refit:
             self.task_ = "regression"
-            self.y_mean_, self.y_std_ = _mean_std(y)
+            self.y_mean_, self.y_std_ = target_mean_std(y)
         return ((y - self.y_mean_) / self.y_std_).astype(np.float32)
 
     def predict(self, X) -> np.ndarray:
         return self._raw_output(X)[:, 0].astype(np.float64) * self.y_std_ + self.y_mean_
-
-
-def _mean_std(y: np.ndarray) -> tuple[float, float]:
-    """Mean and standard deviation (1.0 for a constant target) that stay finite for targets of
-    any finite magnitude: where the plain formulas overflow (|y| beyond ~1e154), they are taken
-    on y divided by its largest magnitude."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        mean, std = float(y.mean()), float(y.std())
-    if not (np.isfinite(mean) and np.isfinite(std)):
-        peak = float(np.abs(y).max())
-        mean, std = float((y / peak).mean()) * peak, float((y / peak).std()) * peak
-    return mean, std or 1.0
 
 
 class _InterpretableMixin:

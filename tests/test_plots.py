@@ -279,16 +279,13 @@ def test_plots_never_train():
 
 
 # ------------------------------------------------------------------------------------ own data
-_customers = customers_frame
-
-
 def test_figures_from_the_saved_model_of_a_run_on_a_csv(tmp_path, monkeypatch, capsys):
     import inn.estimators
     from inn.data import DataFile
     from inn.experiment import run
 
     csv = tmp_path / "customers.csv"
-    _customers().to_csv(csv, index=False)
+    customers_frame().to_csv(csv, index=False)
     results = tmp_path / "results"
     run("inn", DataFile(str(csv), "bought"), 0, {"nr_epochs": 3, "hidden_size": 32},
         output_dir=results, quiet=True, device="cpu")  # fmt: skip
@@ -309,7 +306,7 @@ def test_figures_from_the_saved_model_of_a_run_on_a_csv(tmp_path, monkeypatch, c
     expl = saved.explain_test()
     assert expl.feature_names == ["age", "city", "spend"] and expl.positive_class == "yes"
     # the file changed since the run: said, not drawn from other data
-    _customers(seed=1).to_csv(csv, index=False)
+    customers_frame(seed=1).to_csv(csv, index=False)
     rc = explanations.main(["--dataset_id", "customers", "--results_dir", str(results),
                             "--out_dir", str(out)])
     assert rc == 2 and "changed since the run" in capsys.readouterr().err
@@ -320,7 +317,7 @@ def test_figure_functions_take_a_fitted_model():
 
     import inn
 
-    frame = _customers()
+    frame = customers_frame()
     X, y = frame.drop(columns="bought"), frame["bought"]
     fast = {"nr_epochs": 2, "hidden_size": 16, "random_state": 0, "device": "cpu"}
     y3 = pd.Series(np.where(X["age"] < 40, "young", np.where(X["age"] < 60, "mid", "old")))
