@@ -2,11 +2,12 @@
 # The GPU check in one command, from the repository root on a machine with a CUDA GPU:
 #   bash benchmarks/gpu_check.sh
 # 1. tests/test_cuda.py (the CUDA path: fit, explain, save/load, regressor, TabResNet);
-# 2. train_throughput.py for INN (default settings) and TabResNet on cuda, then the same run on
+# 2. train_throughput.py for INN (default settings) and TabResNet on cuda (training steps replayed
+#    as CUDA graphs), the same with eager steps, then the same run on
 #    the CPU with the estimators' default threads, so the GPU / CPU rows/s ratio comes from one
 #    machine. The issue's targets: INN default on the GPU >= 3x the CPU rows/s of the same run on
 #    the 2-core development machine (README, Performance), and INN / TabResNet <= 1.3 on the GPU.
-# Takes about two minutes on an H100 (the CPU part depends on the host's cores).
+# Takes about two minutes on an H100 or H200 (the CPU part depends on the host's cores).
 # PYTHON (default python3) is the interpreter that has torch with CUDA and the project's needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,9 @@ echo "== tests/test_cuda.py"
 echo "== training throughput on cuda"
 "$PY" benchmarks/train_throughput.py --device cuda --methods inn tabresnet \
     --nr_epochs "$EPOCHS" --repeats 2 | tee /tmp/gpu_check_cuda.txt
+echo "== the same on cuda with every step eager (no CUDA graphs), for comparison"
+"$PY" benchmarks/train_throughput.py --device cuda --methods inn_eager tabresnet_eager \
+    --nr_epochs "$EPOCHS" --repeats 2
 
 echo "== the same run on this machine's CPU (estimators' default threads)"
 "$PY" benchmarks/train_throughput.py --device cpu --methods inn tabresnet \

@@ -32,7 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="inn = estimator defaults (with the consistency term); inn_plain = "
                         "INN without it (consistency_weight=0); inn_no_bins, inn_previous, "
                         "tabresnet_no_bins: without the input bins, or with the settings before "
-                        "issue 18 (default: inn inn_plain tabresnet catboost tabnet)")
+                        "issue 18; a suffix _eager runs every step eagerly (no CUDA graphs "
+                        "on a GPU), _compiled under torch.compile "
+                        "(default: inn inn_plain tabresnet catboost tabnet)")
     p.add_argument("--repeats", type=int, default=3,
                    help="fits per method; the fastest counts, shared machines are noisy "
                         "(default: 3)")
@@ -74,10 +76,10 @@ def main(argv=None) -> None:
                         "CPU s/epoch", "rows/s"], rows)
     for method, _, _, per_epoch, _, rate in rows:
         print(f"{method}: {per_epoch:.3f} s/epoch, {rate:,.0f} rows/s")
-    for name in ("inn", "inn_plain"):
-        if name in times and "tabresnet" in times:
-            print(f"{name} / TabResNet training time ratio: "
-                  f"{times[name] / times['tabresnet']:.2f} "
+    for name, base in (("inn", "tabresnet"), ("inn_plain", "tabresnet"),
+                       ("inn_eager", "tabresnet_eager")):
+        if name in times and base in times:
+            print(f"{name} / {base} training time ratio: {times[name] / times[base]:.2f} "
                   f"(1 = no overhead; equal epochs {args.nr_epochs}, batch {args.batch_size})")
     common.reproduce()
 
@@ -111,7 +113,23 @@ def _compiled_modules():
         training.Trainer.__init__ = original
 
 
+@contextlib.contextmanager
+def _eager_steps():
+    """Every training step runs eagerly, also on a GPU (no CUDA graphs)."""
+    from inn.training import Trainer
+
+    Trainer.cuda_graphs = False
+    try:
+        yield
+    finally:
+        Trainer.cuda_graphs = True
+
+
 def _fit(method, X, y, args, device) -> str:
+    if method.endswith("_eager"):
+        with _eager_steps():
+            setting = _fit(method.removesuffix("_eager"), X, y, args, device)
+        return f"{setting}, eager steps"
     if method.endswith("_compiled"):
         with _compiled_modules():
             setting = _fit(method.removesuffix("_compiled"), X, y, args, device)

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from inn.cuda_graphs import GraphedStep
 from inn.modules import INN, Encoded, NetOutput
 from inn.tasks import TASKS
 
@@ -132,6 +133,10 @@ def shapley_kernel_sizes(n_features: int, n: int, generator: torch.Generator) ->
 class Trainer:
     """Fits an :class:`~inn.modules.INN` or :class:`~inn.modules.TabResNet` module.
 
+    On a CUDA device the training steps replay as CUDA graphs (:mod:`inn.cuda_graphs`), except
+    for Mixup/CutMix batches; set the class attribute ``cuda_graphs = False`` to run every step
+    eagerly. On other devices every step runs eagerly.
+
     Args:
         module: the network (already on ``device``).
         task: ``"binary"``, ``"multiclass"`` or ``"regression"``.
@@ -139,6 +144,8 @@ class Trainer:
         device: where the tensors live.
         seed: seeds the batch order and the augmentation draws.
     """
+
+    cuda_graphs = True
 
     def __init__(
         self, module: nn.Module, *, task: str, config: TrainingConfig, device, seed: int
@@ -151,6 +158,14 @@ class Trainer:
         self.device = torch.device(device)
         self.generator = torch.Generator(device=self.device)
         self.generator.manual_seed(seed)
+        self._graphed: GraphedStep | None = None
+        # The draws that steer Python (augment or not, Mixup's lambda, CutMix's columns) come
+        # from a host generator: reading a GPU draw would make the host wait for the GPU at
+        # every step, so no launch could run ahead. On the CPU it is the same generator, so CPU
+        # fits draw the same numbers as before.
+        self.host_generator = (
+            self.generator if self.device.type == "cpu" else torch.Generator().manual_seed(seed)
+        )
         self.history: list[dict] = []
         self.best_epoch_: int | None = None
 
@@ -222,35 +237,40 @@ class Trainer:
     # ---- steps -----------------------------------------------------------------------------
     def _augment(self, x: torch.Tensor, y: torch.Tensor):
         """Mixup or CutMix (equal odds) on rows; returns inputs, partner targets and lambda."""
-        g = self.generator
+        g, host = self.generator, self.host_generator
         perm = torch.randperm(x.shape[0], generator=g, device=x.device)
-        lam = float(torch.rand(1, generator=g, device=x.device))
-        if float(torch.rand(1, generator=g, device=x.device)) < 0.5:
+        lam = float(torch.rand(1, generator=host))
+        if float(torch.rand(1, generator=host)) < 0.5:
             x = lam * x + (1.0 - lam) * x[perm]
         else:
-            keep = torch.rand(x.shape[1], generator=g, device=x.device) < lam
-            x = torch.where(keep, x, x[perm])
+            keep = torch.rand(x.shape[1], generator=host) < lam
             lam = float(keep.float().mean())
+            x = torch.where(keep.to(x.device, non_blocking=True), x, x[perm])
         y_mix = y[perm]
         if self.task == "regression":
             return x, lam * y + (1.0 - lam) * y_mix, None, 1.0
         return x, y, y_mix, lam
 
+    def _consistency_applies(self, x: torch.Tensor) -> bool:
+        cfg = self.config
+        return (cfg.consistency_weight > 0 and isinstance(self.module, INN) and x.shape[1] > 1
+                and not self.module.additive_only)  # an additive model is consistent as it is
+
     def forward(
-        self, x: torch.Tensor, encoded: Encoded | None = None
+        self, x: torch.Tensor, encoded: Encoded | None = None, mask: torch.Tensor | None = None
     ) -> tuple[NetOutput, Coalitions | None]:
         """The module's output on the batch and, with the consistency term, on its coalitions.
 
         One forward pass covers the batch, its masked copies and the reference row, so that
         BatchNorm sees the same mixture in training as in its running statistics. ``encoded``:
         the batch's input encoding where the trainer has it cached (the same values the module
-        would compute from ``x``).
+        would compute from ``x``). ``mask``: the coalitions (:meth:`_coalitions`), drawn here
+        where the consistency term applies and none are given.
         """
-        cfg = self.config
-        if not (cfg.consistency_weight > 0 and isinstance(self.module, INN) and x.shape[1] > 1
-                and not self.module.additive_only):  # an additive model is consistent as it is
+        if not self._consistency_applies(x):
             return self.module(x if encoded is None else encoded), None
-        mask = self._coalitions(x)
+        if mask is None:
+            mask = self._coalitions(x)
         enc = self.module.encoder
         batch = enc.encode(x if encoded is None else encoded)
         ref = enc.encode(self.module.reference.unsqueeze(0))
@@ -269,18 +289,31 @@ class Trainer:
         cfg = self.config
         y_mix, lam = None, 1.0
         if cfg.augmentation_probability > 0:
-            if float(torch.rand(1, generator=self.generator, device=x.device)) < (
-                cfg.augmentation_probability
-            ):
+            if float(torch.rand(1, generator=self.host_generator)) < cfg.augmentation_probability:
                 x, y, y_mix, lam = self._augment(x, y)
                 encoded = None
-        out, coalitions = self.forward(x, encoded)
+        # the coalitions are drawn here, outside a CUDA graph, from the trainer's generator
+        mask = self._coalitions(x) if self._consistency_applies(x) else None
+        if self._graphed is not None and y_mix is None:
+            xt, ple = (None, None) if encoded is None else encoded
+            loss = self._graphed(x, y, xt, ple, mask)
+        else:
+            loss = self._optimise(x, y, encoded, mask, y_mix, lam)
+        self.scheduler.step()
+        return loss
+
+    def _optimise(self, x, y, encoded, mask, y_mix=None, lam: float = 1.0) -> torch.Tensor:
+        """Forward, :meth:`get_loss`, backward and the optimizer's step; the detached loss."""
+        out, coalitions = self.forward(x, encoded, mask)
         loss = self.get_loss(x, out, y, y_mix, lam, coalitions)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
-        self.scheduler.step()
         return loss.detach()
+
+    def _graphable_step(self, x, y, xt, ple, mask) -> torch.Tensor:
+        """:meth:`_optimise` on plain tensors, the form :class:`GraphedStep` records."""
+        return self._optimise(x, y, None if xt is None else Encoded(xt, ple), mask)
 
     @torch.no_grad()
     def evaluate(self, x: torch.Tensor | Encoded, y: torch.Tensor) -> float:
@@ -323,10 +356,16 @@ class Trainer:
         n = x.shape[0]
         batch_size = min(cfg.batch_size, n)
         steps = n // batch_size + (1 if n % batch_size > 1 else 0)
+        graphs = self.cuda_graphs and self.device.type == "cuda"
+        groups = self._param_groups()
+        if graphs:  # a replayed step reads the learning rates that the scheduler sets in place
+            for group in groups:
+                group["lr"] = torch.tensor(group.get("lr", cfg.learning_rate), device=self.device)
         self.optimizer = torch.optim.AdamW(
-            self._param_groups(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay,
-            fused=True,
+            groups, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, fused=True,
+            capturable=graphs,
         )
+        self._graphed = GraphedStep(self._graphable_step) if graphs else None
         self.scheduler = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
             self.optimizer,
             T_0=cycle_length(nr_epochs * steps, nr_restarts, cfg.scheduler_t_mult),

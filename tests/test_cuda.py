@@ -69,3 +69,55 @@ def test_frame_model_and_own_file_on_cuda(tmp_path):
     rec = json.loads((out / "inn" / "credit" / "0" / "output_info.json").read_text())
     assert rec["device"].startswith("cuda (") and rec["hyperparameters"]["device"] == "cuda"
     assert inn.load(out / "inn" / "credit" / "0" / "model").predict(X.head(3)).shape == (3,)
+
+
+def test_graphed_step_replays_the_eager_step():
+    """GraphedStep (warm-up, capture, replays; one graph per batch shape) gives the parameters
+    that the same steps run eagerly give."""
+    from inn.cuda_graphs import GraphedStep
+
+    gen = torch.Generator(device="cuda").manual_seed(0)
+    batches = [torch.randn(n, 4, device="cuda", generator=gen) for n in (8, 8, 5, 8, 8, 5, 8, 5)]
+
+    def train(graphed: bool) -> list[torch.Tensor]:
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.GELU(),
+                                  torch.nn.Linear(8, 1)).cuda()
+        opt = torch.optim.AdamW(net.parameters(), lr=torch.tensor(1e-2, device="cuda"),
+                                fused=True, capturable=True)
+
+        def step(x):
+            loss = (net(x)[:, 0] - x.sum(1)).pow(2).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            return loss.detach()
+
+        run = GraphedStep(step) if graphed else step
+        losses = [run(x) for x in batches]
+        if graphed:
+            assert len(run.graphs) == 2  # the 8-row and the 5-row batches
+        return [*losses, *[p.detach().clone() for p in net.parameters()]]
+
+    for a, b in zip(train(False), train(True), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_fit_replays_cuda_graphs_and_trains_as_well_as_eager(monkeypatch):
+    from inn.cuda_graphs import GraphedStep
+    from inn.training import Trainer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    captures = []
+    original = GraphedStep._capture
+    monkeypatch.setattr(GraphedStep, "_capture",
+                        lambda self, inputs: captures.append(1) or original(self, inputs))
+    graphed = inn.INNClassifier(device="cuda", random_state=0, nr_epochs=30).fit(X, y)
+    assert captures, "no CUDA graph was captured"
+    monkeypatch.setattr(Trainer, "cuda_graphs", False)
+    eager = inn.INNClassifier(device="cuda", random_state=0, nr_epochs=30).fit(X, y)
+    auc_graphed = roc_auc_score(y, graphed.predict_proba(X)[:, 1])
+    auc_eager = roc_auc_score(y, eager.predict_proba(X)[:, 1])
+    assert auc_graphed > 0.98 and abs(auc_graphed - auc_eager) < 0.01
+    np.testing.assert_allclose(graphed.explain(X).output, graphed.decision_function(X), atol=1e-4)

@@ -70,6 +70,28 @@ def test_default_cpu_training_is_bit_identical(case):
     assert float(checksum.sum()) == total
 
 
+def test_cpu_steps_run_eagerly_from_one_generator():
+    """The CUDA-graph path (tests/test_cuda.py) is for CUDA devices only: on the CPU every step
+    runs eagerly with float learning rates, and the host draws (augmentation) come from the
+    trainer's one generator, so augmented CPU fits keep their numbers."""
+    from inn.modules import INN
+    from inn.training import Trainer, TrainingConfig
+
+    assert Trainer.cuda_graphs  # on by default, where a CUDA device is used
+    torch.manual_seed(0)
+    module = INN(n_features=4, n_outputs=1, hidden_size=8, nr_blocks=1, dropout=0.0)
+    params = inn.INNClassifier(nr_epochs=2, additive_epochs=0,
+                               augmentation_probability=0.5).get_params()
+    trainer = Trainer(module, task="binary", config=TrainingConfig.from_params(params),
+                      device="cpu", seed=0)
+    X = torch.randn(64, 4)
+    trainer.fit(X, (X[:, 0] > 0).float())
+    assert trainer._graphed is None
+    assert trainer.host_generator is trainer.generator
+    assert all(isinstance(g["lr"], float) for g in trainer.optimizer.param_groups)
+    assert len(trainer.history) == 2
+
+
 def test_fit_and_predict_use_n_jobs_threads_and_restore_the_callers():
     X, logit = _pin_data()
     y = (logit > 0).astype(int)
