@@ -17,6 +17,7 @@ every replay, so each replay draws new masks.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 import torch
@@ -71,6 +72,19 @@ class GraphedStep:
     def _capture(self, inputs):
         static = [None if t is None else t.clone() for t in inputs]
         graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
-            loss = self.step(*static)
+        # Python's cyclic garbage collector must not run during a capture: collecting an old
+        # graph there frees it, a call that a capture forbids and that spoils the capture.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            with torch.cuda.graph(graph):
+                loss = self.step(*static)
+        finally:
+            if was_enabled:
+                gc.enable()
         return graph, static, loss
+
+    def release(self) -> None:
+        """Free the graphs and their memory now (not whenever the garbage collector runs)."""
+        self.graphs.clear()
+        self.warmed.clear()

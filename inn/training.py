@@ -302,6 +302,13 @@ class Trainer:
         self.scheduler.step()
         return loss
 
+    def _release_graphs(self) -> None:
+        """Drop the CUDA graphs now: they hold GPU memory, and the graph refers back to this
+        trainer, so without this only the cyclic garbage collector would free them."""
+        if self._graphed is not None:
+            self._graphed.release()
+            self._graphed = None
+
     def _optimise(self, x, y, encoded, mask, y_mix=None, lam: float = 1.0) -> torch.Tensor:
         """Forward, :meth:`get_loss`, backward and the optimizer's step; the detached loss."""
         out, coalitions = self.forward(x, encoded, mask)
@@ -365,6 +372,7 @@ class Trainer:
             groups, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, fused=True,
             capturable=graphs,
         )
+        self._release_graphs()  # the last phase's: they replay its optimizer
         self._graphed = GraphedStep(self._graphable_step) if graphs else None
         self.scheduler = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
             self.optimizer,
@@ -428,15 +436,18 @@ class Trainer:
                        unit="epoch")
         best = {"loss": math.inf, "state": None}
         encoded = self._encoded(x, x_val)
-        if additive > 0:
-            self.module.additive_only = True
-            try:
-                self._phase(x, y, x_val, y_val, additive, 1, best, bar, encoded)
-            finally:
-                self.module.additive_only = False
-            if best["state"] is not None:
-                self.module.load_state_dict(best["state"])
-        self._phase(x, y, x_val, y_val, cfg.nr_epochs, cfg.nr_restarts, best, bar, encoded)
+        try:
+            if additive > 0:
+                self.module.additive_only = True
+                try:
+                    self._phase(x, y, x_val, y_val, additive, 1, best, bar, encoded)
+                finally:
+                    self.module.additive_only = False
+                if best["state"] is not None:
+                    self.module.load_state_dict(best["state"])
+            self._phase(x, y, x_val, y_val, cfg.nr_epochs, cfg.nr_restarts, best, bar, encoded)
+        finally:
+            self._release_graphs()
         if bar is not None:
             bar.close()
         if best["state"] is not None:

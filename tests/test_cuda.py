@@ -104,20 +104,34 @@ def test_graphed_step_replays_the_eager_step():
 
 
 def test_fit_replays_cuda_graphs_and_trains_as_well_as_eager(monkeypatch):
-    from inn.cuda_graphs import GraphedStep
+    import gc
+
     from inn.training import Trainer
 
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X)
-    captures = []
-    original = GraphedStep._capture
-    monkeypatch.setattr(GraphedStep, "_capture",
-                        lambda self, inputs: captures.append(1) or original(self, inputs))
+    captured, trainers = [], []
+    original_step, original_fit = Trainer._graphable_step, Trainer.fit
+
+    def step(self, *inputs):
+        if torch.cuda.is_current_stream_capturing():
+            captured.append(gc.isenabled())
+        return original_step(self, *inputs)
+
+    def fit(self, *args, **kwargs):
+        trainers.append(self)
+        return original_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(Trainer, "_graphable_step", step)
+    monkeypatch.setattr(Trainer, "fit", fit)
     graphed = inn.INNClassifier(device="cuda", random_state=0, nr_epochs=30).fit(X, y)
-    assert captures, "no CUDA graph was captured"
+    assert captured, "no CUDA graph was captured"
+    assert not any(captured)  # the garbage collector was off during every capture
+    assert trainers[0]._graphed is None  # the graphs were freed when the fit ended
     monkeypatch.setattr(Trainer, "cuda_graphs", False)
     eager = inn.INNClassifier(device="cuda", random_state=0, nr_epochs=30).fit(X, y)
     auc_graphed = roc_auc_score(y, graphed.predict_proba(X)[:, 1])
     auc_eager = roc_auc_score(y, eager.predict_proba(X)[:, 1])
     assert auc_graphed > 0.98 and abs(auc_graphed - auc_eager) < 0.01
     np.testing.assert_allclose(graphed.explain(X).output, graphed.decision_function(X), atol=1e-4)
+

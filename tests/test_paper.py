@@ -381,3 +381,27 @@ def test_readme_store_tables_match_the_committed_results(tmp_path):
     assert store_tables.current_block(text) == generated, (
         "README's store tables are stale: python -m plots.store_tables --results_dir results "
         "--write-readme README.md")
+
+
+def test_compare_runs_puts_two_trees_side_by_side(tmp_path, capsys):
+    """benchmarks/compare_runs.py: means over the cells both trees have, wins, summed time."""
+    from inn.results import result_path, write_json_atomic
+
+    def record(tree, method, dataset, seed, task, value, seconds, device):
+        metric = {"auroc": value} if task == "binary" else {"r2": value}
+        write_json_atomic({"method": method, "dataset_id": dataset, "seed": seed, "task": task,
+                           "test_metrics": metric, "train_time_s": seconds, "device": device},
+                          result_path(tmp_path / tree, method, dataset, seed))
+
+    for seed, (gpu, cpu) in enumerate([(0.90, 0.80), (0.70, 0.75)]):
+        record("gpu", "inn", 31, seed, "binary", gpu, 1.0, "cuda (X)")
+        record("cpu", "inn", 31, seed, "binary", cpu, 4.0, "cpu (Y)")
+    record("gpu", "inn", "boston", 0, "regression", 0.5, 2.0, "cuda (X)")
+    record("cpu", "inn", "boston", 0, "regression", 0.6, 3.0, "cpu (Y)")
+    record("cpu", "inn", 37, 0, "binary", 0.99, 9.0, "cpu (Y)")  # only in one tree: left out
+    _script("compare_runs").main([str(tmp_path / "gpu"), str(tmp_path / "cpu")])
+    lines = {line.split()[1]: line.split() for line in capsys.readouterr().out.splitlines()
+             if line.startswith("inn ")}
+    assert lines["test_auroc"][2:] == ["2", "1", "0.8000", "0.7750", "+0.0250", "1", "1"]
+    assert lines["test_r2"][2:] == ["1", "1", "0.5000", "0.6000", "-0.1000", "0", "1"]
+    assert lines["train_time_s"][3:7] == ["3", "2", "4", "11"]  # 3 cells, 2 datasets
