@@ -39,14 +39,20 @@ class GraphedStep:
 
     Args:
         step: the training step, a function of tensors (``None`` for absent inputs).
+        device: the CUDA device the step runs on (its streams and graphs live there).
     """
 
-    def __init__(self, step: Callable[..., torch.Tensor]) -> None:
+    def __init__(self, step: Callable[..., torch.Tensor], device: torch.device) -> None:
         self.step = step
+        self.device = device
         self.graphs: dict[Signature, tuple[torch.cuda.CUDAGraph, list, torch.Tensor]] = {}
         self.warmed: set[Signature] = set()
 
     def __call__(self, *inputs: torch.Tensor | None) -> torch.Tensor:
+        with torch.cuda.device(self.device):
+            return self._run(inputs)
+
+    def _run(self, inputs: tuple[torch.Tensor | None, ...]) -> torch.Tensor:
         key = _signature(inputs)
         entry = self.graphs.get(key)
         if entry is None:

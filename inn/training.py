@@ -373,7 +373,7 @@ class Trainer:
             capturable=graphs,
         )
         self._release_graphs()  # the last phase's: they replay its optimizer
-        self._graphed = GraphedStep(self._graphable_step) if graphs else None
+        self._graphed = GraphedStep(self._graphable_step, self.device) if graphs else None
         self.scheduler = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
             self.optimizer,
             T_0=cycle_length(nr_epochs * steps, nr_restarts, cfg.scheduler_t_mult),

@@ -93,7 +93,7 @@ def test_graphed_step_replays_the_eager_step():
             opt.step()
             return loss.detach()
 
-        run = GraphedStep(step) if graphed else step
+        run = GraphedStep(step, torch.device("cuda")) if graphed else step
         losses = [run(x) for x in batches]
         if graphed:
             assert len(run.graphs) == 2  # the 8-row and the 5-row batches
