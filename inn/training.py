@@ -135,7 +135,9 @@ class Trainer:
 
     On a CUDA device the training steps replay as CUDA graphs (:mod:`inn.cuda_graphs`), except
     for Mixup/CutMix batches; set the class attribute ``cuda_graphs = False`` to run every step
-    eagerly. On other devices every step runs eagerly.
+    eagerly. On other devices every step runs eagerly. An overridden :meth:`get_loss` is
+    recorded into the graph like the default one, so on a GPU it must not read tensor values on
+    the host (``float(t)``, ``t.item()``) or draw from other generators than torch's default.
 
     Args:
         module: the network (already on ``device``).
