@@ -119,3 +119,14 @@ def warm_up(device: str, seed: int = 0) -> None:
     X, y = synthetic(512, 8, seed)
     for cls in (est.INNClassifier, est.TabResNetClassifier):
         cls(nr_epochs=1, batch_size=256, device=device, random_state=seed).fit(X, y)
+
+
+def logit_auroc(y, logits) -> float:
+    """Test AUROC from logits: one column (binary) or one per class (one-vs-rest on softmax)."""
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    if logits.ndim == 1:
+        return float(roc_auc_score(y, logits))
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    return float(roc_auc_score(y, p / p.sum(1, keepdims=True), multi_class="ovr"))

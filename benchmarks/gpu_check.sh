@@ -7,7 +7,7 @@
 #    the CPU with the estimators' default threads, so the GPU / CPU rows/s ratio comes from one
 #    machine. The issue's targets: INN default on the GPU >= 3x the CPU rows/s of the same run on
 #    the 2-core development machine (README, Performance), and INN / TabResNet <= 1.3 on the GPU.
-# Takes about two minutes on an H100 or H200 (the CPU part depends on the host's cores).
+# Takes about two minutes on an H100 (the CPU part depends on the host's cores).
 # PYTHON (default python3) is the interpreter that has torch with CUDA and the project's needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -32,15 +32,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _auroc(y, logits: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
-
-    if logits.ndim == 1:
-        return float(roc_auc_score(y, logits))
-    p = np.exp(logits - logits.max(1, keepdims=True))
-    return float(roc_auc_score(y, p / p.sum(1, keepdims=True), multi_class="ovr"))
-
-
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     import torch
@@ -63,10 +54,10 @@ def main(argv=None) -> None:
             out = model.model_.decision_function(data.X["test"])
             logits.append(np.asarray(out, dtype=np.float64))
         y = np.asarray(data.y["test"])
-        single = _auroc(y, logits[0])
+        single = common.logit_auroc(y, logits[0])
         row = [data.dataset.name, single]
         for k in args.members:
-            score = _auroc(y, np.mean(logits[:k], axis=0))
+            score = common.logit_auroc(y, np.mean(logits[:k], axis=0))
             gains[k].append(score - single)
             row.append(score)
         rows.append([*row, time.perf_counter() - start])

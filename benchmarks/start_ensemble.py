@@ -43,15 +43,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _auroc(y, logits: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
-
-    if logits.ndim == 1:
-        return float(roc_auc_score(y, logits))
-    p = np.exp(logits - logits.max(1, keepdims=True))
-    return float(roc_auc_score(y, p / p.sum(1, keepdims=True), multi_class="ovr"))
-
-
 def _classification_keys(data_dir) -> list[str]:
     import json
 
@@ -88,8 +79,10 @@ def main(argv=None) -> None:
                 out = model.model_.decision_function(data.X["test"])
                 logits.append(np.asarray(out, dtype=np.float64))
             y = np.asarray(data.y["test"])
-            row = {"default": _auroc(y, logits[0]), "partner": _auroc(y, logits[1]),
-                   "pair": _auroc(y, (logits[0] + logits[1]) / 2)}
+            pair = (logits[0] + logits[1]) / 2
+            row = {name: common.logit_auroc(y, value)
+                   for name, value in (("default", logits[0]), ("partner", logits[1]),
+                                       ("pair", pair))}
             for name, value in row.items():
                 scores[name].setdefault(data.dataset.name, []).append(value)
             rows.append([data.dataset.name, seed, *row.values(), time.perf_counter() - start])
