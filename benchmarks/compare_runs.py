@@ -37,6 +37,8 @@ def main(argv=None) -> None:
     rows = []
     for method, cells in both.groupby("method"):
         for metric in ("test_auroc", "test_r2"):
+            if f"{metric}_new" not in cells or f"{metric}_base" not in cells:
+                continue  # e.g. a tree of classification runs only
             part = cells.dropna(subset=[f"{metric}_new", f"{metric}_base"])
             if part.empty:
                 continue

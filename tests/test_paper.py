@@ -405,3 +405,18 @@ def test_compare_runs_puts_two_trees_side_by_side(tmp_path, capsys):
     assert lines["test_auroc"][2:] == ["2", "1", "0.8000", "0.7750", "+0.0250", "1", "1"]
     assert lines["test_r2"][2:] == ["1", "1", "0.5000", "0.6000", "-0.1000", "0", "1"]
     assert lines["train_time_s"][3:7] == ["3", "2", "4", "11"]  # 3 cells, 2 datasets
+
+
+def test_compare_runs_takes_trees_without_regression(tmp_path, capsys):
+    """A tree of classification runs only has no R² column: compare_runs skips that metric."""
+    from inn.results import result_path, write_json_atomic
+
+    for tree, value in (("new", 0.9), ("base", 0.8)):
+        write_json_atomic({"method": "inn", "dataset_id": 31, "seed": 0, "task": "binary",
+                           "test_metrics": {"auroc": value}, "train_time_s": 1.0,
+                           "device": "cpu (Y)"},
+                          result_path(tmp_path / tree, "inn", 31, 0))
+    _script("compare_runs").main([str(tmp_path / "new"), str(tmp_path / "base")])
+    metrics = [line.split()[1] for line in capsys.readouterr().out.splitlines()
+               if line.startswith("inn ")]
+    assert metrics == ["test_auroc", "train_time_s"]
