@@ -61,6 +61,7 @@ def main(argv=None) -> None:
     import torch
 
     from inn.data.prepared import prepare_data
+    from inn.data.store import dataset_key
     from inn.experiment import fit_method
 
     torch.set_num_threads(1)
@@ -68,7 +69,7 @@ def main(argv=None) -> None:
     keys = args.datasets or _classification_keys(args.data_dir)
     rows, scores = [], {"default": {}, "partner": {}, "pair": {}}
     for key in keys:
-        did = int(key) if key.isdigit() else key
+        did = dataset_key(key)
         for seed in args.seeds:
             data = prepare_data(did, seed, "inn", data_dir=args.data_dir)
             if data.dataset.task == "regression":
