@@ -420,3 +420,29 @@ def test_compare_runs_takes_trees_without_regression(tmp_path, capsys):
     metrics = [line.split()[1] for line in capsys.readouterr().out.splitlines()
                if line.startswith("inn ")]
     assert metrics == ["test_auroc", "train_time_s"]
+
+
+def test_epoch_floor_lists_every_product_of_a_step():
+    """benchmarks/epoch_floor.py: forward and weight gradient of every dense layer, the input
+    gradient of all but the first; INN's head is one product per member; the step's rows
+    include the consistency term's masked copies and the reference row."""
+    from inn import INNClassifier, TabResNetClassifier
+    from inn.modules import INN, TabResNet
+
+    floor = _script("epoch_floor")
+    net = TabResNet(n_features=4, n_outputs=1, hidden_size=8, nr_blocks=1, dropout=0.0)
+    shapes = [p[1:] for p in floor.products(net, 10)]
+    # input layer 4 -> 8 (no input gradient), two 8 -> 8 block layers, head 8 -> 1
+    assert shapes == [(10, 4, 8), (8, 10, 4),
+                      (10, 8, 8), (8, 10, 8), (10, 8, 8),
+                      (10, 8, 8), (8, 10, 8), (10, 8, 8),
+                      (10, 8, 1), (1, 10, 8), (10, 1, 8)]
+    inn = INN(n_features=4, n_outputs=3, hidden_size=8, nr_blocks=0, dropout=0.0, n_bins=2,
+              members=2)
+    shapes = [p[1:] for p in floor.products(inn, 10)]
+    # trunk input: 4 transformed columns + 4 x 2 bin encodings; head: 8 -> 4 x 3, per member
+    assert shapes[:2] == [(10, 12, 8), (8, 10, 12)]
+    assert shapes[2:] == [(10, 8, 12), (12, 10, 8), (10, 12, 8)] * 2
+    assert floor.step_rows(INNClassifier(), 256) == 256 + 2 * 64 + 1
+    assert floor.step_rows(INNClassifier(consistency_weight=0.0), 256) == 256
+    assert floor.step_rows(TabResNetClassifier(), 256) == 256
