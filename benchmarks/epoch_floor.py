@@ -6,10 +6,10 @@ and the input gradient for every layer but the first, whose input is data). This
 the default modules for ``--features`` columns, lists those products at the row counts of one
 training step (TabResNet: the batch; INN: the batch, the consistency term's masked copies and
 the reference row), times each product alone with ``torch.mm`` on contiguous float32 tensors
-(best of ``--repeats``), and scales the sum to an epoch of ``--rows`` rows. No real step can
-do these products faster than they run alone, so the figure is a lower bound on the epoch time
-of the default settings on this machine (everything else in a step, such as BatchNorm, GELU,
-dropout, the shape functions and the optimizer, comes on top).
+(best of ``--repeats``), and scales the sum to an epoch of ``--rows`` rows. A step that does
+these products as dense products does not do them faster than they run alone, so the figure is
+a lower bound on the epoch time of the default settings on this machine (everything else in a
+step, such as BatchNorm, GELU, dropout, the shape functions and the optimizer, comes on top).
 """
 
 from __future__ import annotations
@@ -107,8 +107,8 @@ def main(argv=None) -> None:
     common.print_table(["network", "rows per step", "GFLOP per epoch", "GFLOP/s",
                         "floor: s per epoch"], table)
     ratio = totals["INN"] / totals["TabResNet"]
-    print(f"\n{common.machine('cpu')}, {args.n_jobs} torch thread(s); epoch of {args.rows:,} "
-          f"rows x {d} features at batch {args.batch_size}")
+    print(f"\n{common.machine('cpu')}; epoch of {args.rows:,} rows x {d} features at batch "
+          f"{args.batch_size}")
     print(f"INN floor {totals['INN']:.3f} s per epoch (issue 17's target: {args.target} s); "
           f"INN / TabResNet floor ratio {ratio:.2f}")
     common.reproduce()
