@@ -70,32 +70,25 @@ def time_product(m: int, k: int, n: int, calls: int, repeats: int) -> float:
 
 
 def step_rows(est, batch: int) -> int:
-    """Rows one training step passes through the network."""
+    """Rows one training step passes through the network: the batch and, with INN's
+    consistency term, two masked copies of each of its rows and the reference row."""
+    from inn.training import consistency_row_count
+
     if getattr(est, "consistency_weight", 0) > 0:
-        m = max(1, int(round(est.consistency_rows * batch)))
-        return batch + 2 * m + 1
+        return batch + 2 * consistency_row_count(est.consistency_rows, batch) + 1
     return batch
 
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
     from inn import INNClassifier, TabResNetClassifier
-    from inn.modules import INN, TabResNet
 
     torch.set_num_threads(args.n_jobs)
     torch.manual_seed(0)
     d, steps = args.features, args.rows / args.batch_size
     table, totals = [], {}
-    for label, est, cls in (("INN", INNClassifier(), INN), ("TabResNet", TabResNetClassifier(),
-                                                             TabResNet)):
-        p = est.get_params()
-        kw = dict(n_features=d, n_outputs=1, hidden_size=p["hidden_size"],
-                  nr_blocks=p["nr_blocks"], dropout=p["dropout_rate"], n_bins=p["n_bins"],
-                  robust=p["robust"])
-        if cls is INN:
-            kw.update(bias=p["bias"], shape_functions=p["shape_functions"],
-                      members=p["members"])
-        module = cls(**kw)
+    for label, est in (("INN", INNClassifier()), ("TabResNet", TabResNetClassifier())):
+        module = est._build_module(d, 1)  # the network a default binary fit trains
         rows = step_rows(est, args.batch_size)
         flop = seconds = 0.0
         for _name, m, k, n in products(module, rows):

@@ -85,6 +85,12 @@ class TrainingConfig:
         return cls(**{n: params.get(n, off.get(n, 0)) for n in names})
 
 
+def consistency_row_count(share: float, batch_rows: int) -> int:
+    """Rows of a batch of ``batch_rows`` that get the consistency term (``share`` of them, at
+    least one); each gets two masked copies (a coalition and its complement)."""
+    return max(1, int(round(share * batch_rows)))
+
+
 @dataclass
 class Coalitions:
     """Outputs on a batch's masked copies (see :meth:`Trainer.forward`).
@@ -230,7 +236,7 @@ class Trainer:
         Each row draws a size s from the Shapley kernel and keeps every feature with
         probability s/d (one comparison per entry instead of a sort).
         """
-        m = max(1, int(round(self.config.consistency_rows * x.shape[0])))
+        m = consistency_row_count(self.config.consistency_rows, x.shape[0])
         d = x.shape[1]
         keep = shapley_kernel_sizes(d, m, self.generator).unsqueeze(1) / d
         mask = (torch.rand(m, d, generator=self.generator, device=x.device) < keep).float()
