@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", nargs="+", type=cli.seed, help="seeds (default: 0)")
     p.add_argument("--set", action="append", default=[], metavar="METHOD.PARAM=VALUE",
                    help="a hyperparameter for one method, e.g. inn.nr_epochs=20 (repeatable; "
-                        "VALUE is read as YAML; default: none)")
+                        "VALUE is read as YAML, 1e-3 as a number; default: none)")
     p.add_argument("--hpo_trials", type=cli.non_negative_int, default=None,
                    help="Optuna trials per cell on the validation split before the final run "
                         "(default: 0 = no HPO)")

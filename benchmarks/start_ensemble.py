@@ -22,9 +22,9 @@ def _setting(text: str) -> tuple[str, object]:
     name, sep, value = text.partition("=")
     if not sep:
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
-    import yaml
+    from inn.suite.config import load_yaml
 
-    return name, yaml.safe_load(value)
+    return name, load_yaml(value)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -268,6 +268,20 @@ def test_set_value_with_yaml_tag_rejected(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_exponent_floats_read_as_numbers(tmp_path):
+    """PyYAML (YAML 1.1) alone reads ``5e-4`` as a string; settings must read it as 0.0005."""
+    from inn.suite.config import load_suite_file, parse_set
+
+    sets = parse_set(["inn.learning_rate=5e-4", "inn.weight_decay=1E-2", "inn.nr_epochs=3",
+                      "inn.bias=global", "inn.x=-2.5e+1"])
+    assert sets == {"inn": {"learning_rate": 0.0005, "weight_decay": 0.01, "nr_epochs": 3,
+                            "bias": "global", "x": -25.0}}
+    assert isinstance(sets["inn"]["nr_epochs"], int)
+    path = tmp_path / "suite.yaml"
+    path.write_text("datasets: [1510]\nmethods:\n  inn: {learning_rate: 1e-3, bias: e5}\n")
+    assert load_suite_file(path)["methods"]["inn"] == {"learning_rate": 0.001, "bias": "e5"}
+
+
 def test_suite_settings_checked():
     from inn.suite import build_suite
     from inn.suite.config import SuiteError

@@ -16,6 +16,8 @@ Example suite file (see ``suites/``)::
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,6 +126,34 @@ def openml_suite(suite_id) -> list[int]:
                          f"openml.org): {type(err).__name__}: {msg[:200]}") from None
 
 
+@functools.cache
+def _yaml_loader():
+    """PyYAML's safe loader, reading ``1e-3`` and ``5E+2`` as floats.
+
+    PyYAML follows YAML 1.1, whose floats need a dot (``1.0e-3``): ``learning_rate: 1e-3`` would
+    load as the string ``"1e-3"`` and then be refused as a non-number. YAML 1.2 and every user
+    read it as a float.
+    """
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+        list("-+0123456789"),
+    )
+    return Loader
+
+
+def load_yaml(text: str):
+    """Parse YAML text as :func:`yaml.safe_load` does, reading exponent floats such as 1e-3."""
+    import yaml
+
+    return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
+
+
 def load_suite_file(path) -> dict:
     """The raw mapping of a YAML suite file."""
     import yaml
@@ -132,7 +162,7 @@ def load_suite_file(path) -> dict:
     if not path.is_file():
         raise SuiteError(f"suite file not found: {path}")
     try:
-        raw = yaml.safe_load(path.read_text()) or {}
+        raw = load_yaml(path.read_text()) or {}
     except (yaml.YAMLError, OSError, UnicodeDecodeError) as err:
         reason = " ".join(str(err).split())
         raise SuiteError(f"cannot read suite file {path}: {reason}") from None
@@ -260,7 +290,7 @@ def parse_set(items) -> dict[str, dict]:
         if not sep or not dot or not method or not name:
             raise SuiteError(f"--set expects METHOD.PARAM=VALUE, got {item!r}")
         try:
-            out.setdefault(method, {})[name] = yaml.safe_load(value)
+            out.setdefault(method, {})[name] = load_yaml(value)
         except yaml.YAMLError as err:
             reason = " ".join(str(err).split())
             raise SuiteError(f"--set {item!r}: VALUE is not a plain YAML value ({reason})"
