@@ -181,6 +181,26 @@ def smooth_clip(x: torch.Tensor, bound: float = 3.0) -> torch.Tensor:
     return x / torch.sqrt(1.0 + (x / bound) ** 2)
 
 
+def bin_edges(values: np.ndarray, n_bins: int) -> np.ndarray:
+    """Up to ``n_bins + 1`` increasing edges that split ``values`` into bins of about equal counts.
+
+    Plain quantiles collapse where a value holds many rows (a column that is 0 in 90 % of the
+    rows gets one bin from 0 to its maximum): then the values that hold at least a bin's share
+    of the rows become edges and the remaining rows are split by their own quantiles, so a
+    zero-inflated amount still gets bins over its non-zero range.
+    """
+    edges = np.unique(np.quantile(values, np.linspace(0.0, 1.0, n_bins + 1)))
+    if len(edges) > n_bins:
+        return edges
+    distinct, counts = np.unique(values, return_counts=True)
+    masses = distinct[counts >= len(values) / n_bins]
+    rest = values[~np.isin(values, masses)]
+    if len(np.unique(rest)) < 2 or n_bins <= len(masses):
+        return edges
+    inner = np.quantile(rest, np.linspace(0.0, 1.0, n_bins + 1 - len(masses)))
+    return np.unique(np.concatenate([masses, inner]))  # at most n_bins + 1: rest has the ends
+
+
 class InputEncoder(nn.Module):
     """Fixed transforms of the input columns, with statistics from the training rows (:meth:`fit`).
 
@@ -239,10 +259,9 @@ class InputEncoder(nn.Module):
             self.scale.copy_(torch.from_numpy(np.where(numeric, scale, 1.0)))
         if self.n_bins > 0:
             xt = self.transform(torch.from_numpy(values).to(self.center)).double().cpu().numpy()
-            levels = np.linspace(0.0, 1.0, self.n_bins + 1)
             lower, width = np.zeros(self.lower.shape), np.zeros(self.width.shape)
             for j in np.flatnonzero(numeric):
-                edges = np.unique(np.quantile(xt[:, j], levels))
+                edges = bin_edges(xt[:, j], self.n_bins)
                 k = len(edges) - 1  # fewer bins where quantiles coincide
                 lower[j, :k], width[j, :k] = edges[:-1], np.diff(edges)
                 lower[j, k:] = edges[-1]

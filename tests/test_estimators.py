@@ -282,3 +282,24 @@ def test_training_config_has_no_defaults_of_its_own():
     inn_config = TrainingConfig.from_params(inn.INNClassifier().get_params())
     assert inn_config.weight_norm == inn.INNClassifier().weight_norm
     assert inn_config.consistency_weight == inn.INNClassifier().consistency_weight
+
+
+def test_bin_edges_split_the_rows_outside_point_masses():
+    from inn.modules import bin_edges
+
+    rng = np.random.default_rng(0)
+    amounts = rng.exponential(5.0, size=1000)
+    zero_inflated = np.where(rng.random(1000) < 0.9, 0.0, amounts)
+    edges = bin_edges(zero_inflated, 8)
+    # plain quantiles give one bin [0, max]; here 0 is an edge and the non-zero rows get the rest
+    assert len(np.unique(np.quantile(zero_inflated, np.linspace(0, 1, 9)))) == 2
+    assert len(edges) == 9 and edges[0] == 0.0 and edges[-1] == zero_inflated.max()
+    counts = np.histogram(zero_inflated[zero_inflated > 0], bins=edges[1:])[0]
+    assert counts.min() >= 0.1 * counts.sum() / len(counts)  # about equal counts above 0
+    assert np.all(np.diff(edges) > 0)
+    # without point masses, or with nothing but masses: the plain quantiles
+    plain = lambda v: np.unique(np.quantile(v, np.linspace(0, 1, 9)))  # noqa: E731
+    normal, levels = rng.normal(size=500), np.repeat(np.arange(4.0), 150)
+    assert np.array_equal(bin_edges(normal, 8), plain(normal))
+    assert np.array_equal(bin_edges(levels, 8), plain(levels))
+    assert len(bin_edges(np.r_[np.zeros(90), np.arange(1.0, 11.0)], 4)) <= 5
