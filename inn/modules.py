@@ -209,9 +209,10 @@ class InputEncoder(nn.Module):
       data) and smoothly clipped to (-3, 3): a value far outside the training range cannot drive a
       linear output to extremes. Binary columns (one-hot, flags) pass unchanged.
     * ``n_bins > 0``: a piecewise-linear encoding of every numeric column on its training
-      quantiles (Gorishniy et al., NeurIPS 2022): bin t of column i is 0 left of the bin, 1 right
-      of it and linear in between. The trunk reads the transformed columns and this encoding,
-      which lets it model step-like functions.
+      quantiles (Gorishniy et al., NeurIPS 2022; edges from :func:`bin_edges`, which keeps
+      point masses such as a zero in most rows from collapsing the bins): bin t of column i is
+      0 left of the bin, 1 right of it and linear in between. The trunk reads the transformed
+      columns and this encoding, which lets it model step-like functions.
     * ``shape_functions``: per-column shape functions phi_i, piecewise linear on the same bins and
       initialised to the identity, ``phi_i(x) = e_i0 + sum_t (1 + a_it) * width_it * ple_it(x)``;
       INN's linear part uses ``phi_i(x_i) - phi_i(r_i)``. Outside the training range phi is
