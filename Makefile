@@ -12,7 +12,7 @@ TORCH_VERSION := $(shell sed -n 's/.*"torch==\([0-9.]*\)".*/\1/p' pyproject.toml
 TORCH_INDEX ?= https://pypi.org/simple
 TORCH_SPEC ?= torch===$(TORCH_VERSION)
 
-.PHONY: run test gpu-env ablation clean
+.PHONY: run test test-all browser gpu-env ablation clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,22 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 run: $(VENV)/.installed  ## train INN on the embedded breast-cancer data and write its result
 	$(PY) main_experiment.py --output_dir runs --overwrite
 
-test: $(VENV)/.installed  ## lint and run the test suite
+# Two tiers. `make test`: lint and every behaviour in fast tests (a few minutes on 2 cores).
+# `make test-all` (what CI runs): the same and the slow end-to-end checks (scripts, suites killed
+# and resumed, Ray, pages in a headless browser). Both spread the tests over the cores.
+PYTEST := $(PY) -m pytest -q -n auto --dist loadgroup
+
+test: $(VENV)/.installed  ## lint and run the fast tests
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q
+	$(PYTEST) -m "not slow"
+
+test-all: $(VENV)/.installed browser  ## lint and run every test, the slow ones too
+	$(PY) -m ruff check .
+	$(PYTEST)
+
+browser:  ## Debian's Chromium and its driver, for the page tests (installed when absent)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
 
 gpu-env: $(VENV)/.installed  ## the same environment with the CUDA build of torch (GPU machines)
 	$(PY) -m pip install "$(TORCH_SPEC)" --index-url $(TORCH_INDEX)

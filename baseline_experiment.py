@@ -14,7 +14,7 @@ threads.passive_openmp()  # before torch loads OpenMP
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__)
+    p = argparse.ArgumentParser(description=cli.plain_text(__doc__))
     p.add_argument("--model", "--model_name", dest="model", required=True,
                    choices=methods.names(), metavar="NAME",
                    help="the method to train (required; --model_name is the reference "

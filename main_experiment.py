@@ -2,7 +2,8 @@
 on your own CSV/parquet file (``--data FILE --target COLUMN``).
 
 With no arguments it trains INN on the embedded breast-cancer data (OpenML 1510) and writes
-``results/inn/1510/0/output_info.json``.
+``runs/inn/1510/0/output_info.json`` (``--output_dir`` chooses another tree; ``results/`` holds
+the committed benchmark records).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def estimators() -> dict:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__)
+    p = argparse.ArgumentParser(description=cli.plain_text(__doc__))
     p.add_argument("--interpretable", action=argparse.BooleanOptionalAction, default=True,
                    help="train INN (default); --no-interpretable trains the black-box TabResNet")
     cli.add_common_arguments(p)

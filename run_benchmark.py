@@ -28,7 +28,7 @@ threads.passive_openmp()  # before torch loads OpenMP (this process and the cell
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__,
+    p = argparse.ArgumentParser(description=cli.plain_text(__doc__),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--suite", help="YAML suite file (see suites/); flags below override it "
                                    "(default: none, the flags alone)")
@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hpo_trials", type=cli.non_negative_int, default=None,
                    help="Optuna trials per cell on the validation split before the final run "
                         "(default: 0 = no HPO)")
-    p.add_argument("--output_dir", default=None, help="results tree (default: results)")
+    p.add_argument("--output_dir", default=None,
+                   help="results tree (default: runs; the committed benchmark records are in "
+                        "results)")
     p.add_argument("--data_dir", default=None,
                    help="dataset store folder (default: $INN_DATA_DIR, else ../shared/datasets "
                         "next to the repository, else OpenML)")

@@ -27,14 +27,15 @@ from inn.data import dataset_key
 from inn.evaluation.explainers import EXPLAINERS, INN_VARIANTS
 from inn.evaluation.runner import ABLATION_SUITE, ABLATION_VARIANTS, DEFAULT_SUITE, XAIConfig
 from inn.evaluation.synthetic import RHOS, SYNTHETIC_TASKS, TARGETS, all_benchmarks, parse_name
-from inn.results import check_output_dir
+from inn.results import BENCHMARK_DIR, RUNS_DIR, check_output_dir
 
 SIZES = ("n_train", "nr_epochs", "n_explain", "n_slow")  # XAIConfig fields with a flag
 RHO_SWEEP_TARGETS = ("linear", "additive", "piecewise")  # the additive targets of XAI-Bench
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p = argparse.ArgumentParser(description=cli.plain_text(__doc__),
+                                formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--benchmark", nargs="+", default=[],
                    help="benchmark names, see --list (default: none)")
     p.add_argument("--all", action="store_true",
@@ -54,8 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=cli.seed, default=None, help="one seed (default: 0)")
     p.add_argument("--seeds", type=cli.seed, nargs="+", default=None,
                    help="several seeds; the tables use only these (default: --seed)")
-    p.add_argument("--output_dir", default="results",
-                   help="root of the results tree (default: results)")
+    p.add_argument("--output_dir", default=RUNS_DIR,
+                   help=f"root of the results tree (default: {RUNS_DIR}; the committed records "
+                        f"are in {BENCHMARK_DIR})")
     p.add_argument("--explainers", nargs="+", default=None, choices=list(EXPLAINERS),
                    help="explainers to compare (default: all; on real data a subset)")
     p.add_argument("--inn_variant", default="default", choices=list(INN_VARIANTS),

@@ -11,7 +11,8 @@ the one pipeline (``inn.experiment.run`` with ``drop_features``), so finished ru
     <output_dir>/none/k0/<evaluator>/<dataset>/<seed>/output_info.json      (all features)
 
 ``python -m plots.paper --results_dir results`` draws the figure from
-``results/feature_removal`` (the default ``--output_dir``). Prints the test AUROC per explainer
+``results/feature_removal`` (the committed runs; ``--output_dir results/feature_removal`` remakes
+them, the default ``runs/feature_removal`` leaves them alone). Prints the test AUROC per explainer
 and k, averaged over datasets and seeds.
 """
 
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import common  # noqa: F401  (puts the repository on sys.path)
 
-OUTPUT_DIR = "results/feature_removal"
+OUTPUT_DIR = "runs/feature_removal"  # the committed runs: results/feature_removal
 RANDOM = "random"  # a seeded random order: the floor every explainer should beat
 IMPORTANCE_DIR = "importances"
 FULL = ("none", 0)  # (explainer folder, k) of the runs on all features

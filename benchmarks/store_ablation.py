@@ -170,8 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="store keys (default: every dataset in the store)")
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2],
                    help="seeds (default: 0 1 2)")
-    p.add_argument("--output_dir", default="results/ablation_store",
-                   help="root of the per-variant results trees (default: results/ablation_store)")
+    p.add_argument("--output_dir", default="runs/ablation_store",
+                   help="root of the per-variant results trees (default: runs/ablation_store; "
+                        "the committed one is results/ablation_store)")
     p.add_argument("--main_dir", default=None,
                    help="results tree of the store benchmark: the variants default and "
                         "tabresnet use it (default: none, they get their own folders)")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import common
 
-OUTPUT_DIR = "results/two_moons"
+OUTPUT_DIR = "runs/two_moons"  # the committed runs: results/two_moons
 GRID_FILE, META_FILE, MODEL = "grid.npz", "meta.json", "model"
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import common
 
-OUTPUT_DIR = "results/weight_norm_sweep"
+OUTPUT_DIR = "runs/weight_norm_sweep"
 
 
 def sweep(dataset_id, weight_norms, output_dir=OUTPUT_DIR, *, seeds=(0,), params=None,

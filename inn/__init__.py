@@ -22,6 +22,7 @@ _EXPORTS = {
     "load_dataset": "inn.data",
     "TabularPreprocessor": "inn.data",
     "run": "inn.experiment",
+    "report": "plots.report",  # the HTML page of a fitted INN (plots/report.py, with Jinja2)
 }
 __all__ = sorted(_EXPORTS)
 

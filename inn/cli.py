@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import inspect
 import logging
+import re
 import sys
 
+from inn import methods
 from inn.data import VALIDATION_SIZE, DataFile, DatasetError, dataset_key
 from inn.data.files import MODES, READERS
 from inn.data.preprocessing import SCALINGS
@@ -206,7 +208,11 @@ def report(record: dict, top: int = 10) -> None:
     if record.get("skipped"):
         print(f"result exists, skipped (use --overwrite to rerun): {record.get('path', '')}")
     m = record["test_metrics"]
-    head = f"{record['method']} on {record['dataset_name']} ({record['dataset_id']}), "
+    method = record["method"]
+    entry = methods.REGISTRY.get(method)
+    if entry is not None and entry.label_for(record["task"]) != entry.label:
+        method += f" ({entry.label_for(record['task'])})"  # logistic_regression fits Ridge here
+    head = f"{method} on {record['dataset_name']} ({record['dataset_id']}), "
     head += f"seed {record['seed']}: "
     if record["task"] == "regression":
         head += f"test RMSE {m['rmse']:.4f}, R2 {m['r2']:.4f}"
@@ -244,3 +250,13 @@ def main_guard(func, log_level: int | None = logging.INFO) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0
+
+
+def plain_text(doc: str | None) -> str:
+    """A docstring as ``--help`` shows it: reStructuredText markup removed (````code```` and
+    ``:func:`name``` become ``code`` and ``name``; a ``::`` that opens a literal block becomes
+    ``:``)."""
+    text = re.sub(r":[a-z]+:`~?([^`]+)`", r"\1", doc or "")
+    text = re.sub(r"``([^`]+)``", r"\1", text)
+    text = re.sub(r"(?<!`)`([^`]+)`(?!`)", r"\1", text)
+    return re.sub(r"(\S)::(\s*\n)", r"\1:\2", text)

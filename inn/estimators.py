@@ -11,7 +11,9 @@ are then per column of the frame.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -42,6 +44,11 @@ PREDICT_CHUNK = 65536
 # float32 inputs (overflow near 1e19) and the linear terms w * x swamp the loss long before.
 LARGE_INPUT = 1e6
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+# An array column whose median exceeds this many times its spread loses its variation in the
+# float32 the network reads (1e12 + N(0, 1) is one float32 value): such a column is centred on its
+# median in float64 first (``input_offset_``). At 1000 the cast keeps 2**13 steps per spread.
+OFFSET_RATIO = 1e3
+OFFSET_SAMPLE = 65536  # rows read (evenly strided) to find the columns that need an offset
 
 # The one definition of every setting's type and range (checked by ``fit``, read by the CLIs).
 NETWORK_PARAMETERS = {
@@ -101,11 +108,40 @@ def resolve_device(device: str) -> torch.device:
     return dev
 
 
+def _free_memory(device: torch.device) -> int | None:
+    """Bytes free for a new network on ``device`` (None where it cannot be told)."""
+    if device.type == "cuda":
+        return int(torch.cuda.mem_get_info(device)[0])
+    if device.type != "cpu":
+        return None
+    try:
+        with open("/proc/meminfo") as fh:  # Linux: MemAvailable counts reclaimable caches
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
 def _rng_devices(device: torch.device) -> list[int]:
     """The CUDA devices whose random state a fit on ``device`` uses (for ``fork_rng``)."""
     if device.type != "cuda":
         return []
     return [device.index if device.index is not None else torch.cuda.current_device()]
+
+
+def _input_offsets(X: np.ndarray) -> np.ndarray:
+    """Per column of ``X``, the float64 offset to subtract before the cast to float32: the
+    median where it exceeds :data:`OFFSET_RATIO` times the column's spread (interquartile range,
+    else standard deviation; a constant non-zero column counts), else 0."""
+    rows = np.asarray(X[:: max(1, len(X) // OFFSET_SAMPLE)], dtype=np.float64)
+    q25, q50, q75 = np.quantile(rows, [0.25, 0.5, 0.75], axis=0)
+    spread = np.where(q75 > q25, q75 - q25, rows.std(axis=0))
+    return np.where(np.abs(q50) > OFFSET_RATIO * spread, q50, 0.0)
 
 
 def _column_names(est, columns) -> list[str]:
@@ -204,10 +240,13 @@ class _NetworkEstimator(BaseEstimator):
         """``X`` as the float32 matrix the network reads (and ``y``, when ``reset``).
 
         With ``reset`` (in ``fit``) a DataFrame fits ``preprocessor_``, which encodes it; later
-        calls encode with it. Arrays pass as they are (``preprocessor_`` is None).
+        calls encode with it. Arrays are read in float64 (float32 ones as they are), and the
+        columns of a large offset (``input_offset_``, set with ``reset``) are centred before
+        the cast to float32 (:meth:`_centre`).
         """
         if reset:
             self.preprocessor_ = None
+            self.input_offset_ = None
             if isinstance(X, pd.DataFrame):
                 validate_data(self, X, reset=True, skip_check_array=True)  # names, n_features_in_
                 categorical = None  # by dtype
@@ -220,11 +259,14 @@ class _NetworkEstimator(BaseEstimator):
                 ).fit(X)
                 return check_X_y(self.preprocessor_.transform(X), y, dtype=np.float32)
         elif self.preprocessor_ is not None:
-            return self.preprocessor_.transform(self._as_frame(X))
+            return self._centre(self.preprocessor_.transform(self._as_frame(X)))
+        dtypes = (np.float64, np.float32)  # float32 input is kept: no copy, nothing to recover
         try:
             if reset:
-                return validate_data(self, X, y, dtype=np.float32, y_numeric=False)
-            return validate_data(self, X, dtype=np.float32, reset=False)
+                X, y = validate_data(self, X, y, dtype=dtypes, y_numeric=False)
+                self.input_offset_ = _input_offsets(X)
+                return self._centre(X), y
+            return self._centre(validate_data(self, X, dtype=dtypes, reset=False))
         except ValueError as err:
             if "Input y" in str(err):
                 raise
@@ -237,6 +279,28 @@ class _NetworkEstimator(BaseEstimator):
                     "to have it encoded, or encode categorical columns first"
                 ) from err
             raise
+
+    def _centre(self, X: np.ndarray) -> np.ndarray:
+        """``X`` in float32, the columns with an ``input_offset_`` centred in float64 first;
+        a ValueError for values beyond float32's range."""
+        X = np.asarray(X)
+        offset = getattr(self, "input_offset_", None)  # None: fitted on a frame, or older
+        cols = np.zeros(0, dtype=int) if offset is None else np.flatnonzero(offset)
+        with np.errstate(over="ignore"):  # values beyond float32 become inf: refused below
+            out = X.astype(np.float32, copy=bool(cols.size))
+            for j in cols:
+                out[:, j] = X[:, j].astype(np.float64) - offset[j]
+        if X.dtype != np.float32 and np.isinf(out).any():
+            bad = np.flatnonzero(np.isinf(out).any(axis=0))
+            raise ValueError(f"X has values beyond float32's range (|x| > {FLOAT32_MAX:.3g}) "
+                             f"in columns {_column_names(self, bad[:10])}; rescale them first")
+        return out
+
+    def _uncentre(self, X: np.ndarray) -> np.ndarray:
+        """The float64 values of network input rows as given (the offsets added back)."""
+        offset = getattr(self, "input_offset_", None)
+        X = np.asarray(X, dtype=np.float64)
+        return X if offset is None else X + offset
 
     def _describe_bad_X(self, X) -> str | None:
         """What is wrong with numeric ``X`` that validation refused: NaN, infinities or values
@@ -330,7 +394,14 @@ class _NetworkEstimator(BaseEstimator):
     def _fit_module(self, X, y_enc, X_val, y_val_enc, X_all, seed: int):
         """Build the module, fit its encoder on all rows and train it (the seeded part of fit)."""
         k = 1 if self.task_ in ("binary", "regression") else len(self.classes_)
-        module = self._build_module(X.shape[1], k)
+        self._check_memory(X.shape[1], k)
+        try:
+            module = self._build_module(X.shape[1], k)
+        except (MemoryError, RuntimeError) as err:  # what the estimate above did not foresee
+            if not isinstance(err, MemoryError) and "alloc" not in str(err):
+                raise
+            raise ValueError(f"cannot allocate the network (hidden_size={self.hidden_size}, "
+                             f"nr_blocks={self.nr_blocks}): {str(err)[:200]}") from None
         module.encoder.fit(X_all)
         self._warn_large_inputs(module, X_all)
         if isinstance(module, INN):
@@ -347,9 +418,26 @@ class _NetworkEstimator(BaseEstimator):
         self.best_epoch_ = trainer.best_epoch_
         return module
 
+    def _check_memory(self, n_features: int, n_outputs: int) -> None:
+        """A ValueError, before any allocation, when the network's parameters with their
+        gradients and AdamW's two moments (4 float32 copies) exceed the free memory of the
+        device: a hidden_size of 100000 would otherwise end in an allocator's traceback or the
+        kernel's OOM killer."""
+        with torch.device("meta"):  # shapes only, no memory
+            n_params = sum(p.numel() for p in self._build_module(n_features,
+                                                                 n_outputs).parameters())
+        need = 16 * n_params
+        free = _free_memory(self.device_)
+        if free is not None and need > free:
+            raise ValueError(
+                f"the network (hidden_size={self.hidden_size}, nr_blocks={self.nr_blocks}, "
+                f"{n_features} input columns) has {n_params:.3g} parameters, which with their "
+                f"gradients and optimizer state need about {need / 2**30:.3g} GiB; only "
+                f"{free / 2**30:.3g} GiB are free on {self.device_}: use a smaller hidden_size")
+
     def _warn_large_inputs(self, module, X_all: torch.Tensor) -> None:
-        """Warn about columns that reach :data:`LARGE_INPUT` after the input encoding (without
-        ``robust``, or two-valued columns, which ``robust`` leaves as they are)."""
+        """Warn about columns that reach :data:`LARGE_INPUT` after the input encoding (only
+        without ``robust``, which scales every column)."""
         with torch.no_grad():
             peak = module.encoder.transform(X_all).abs().amax(dim=0).double().numpy()
         large = np.flatnonzero(peak >= LARGE_INPUT)
@@ -419,16 +507,24 @@ class _NetworkEstimator(BaseEstimator):
         return result if parts else result[0]
 
     def _warn_large_rows(self, X: np.ndarray) -> None:
-        """Warn when inputs the encoder passes unclipped (all columns without ``robust``,
-        two-valued ones with it) reach :data:`LARGE_INPUT`: the outputs are then unreliable."""
-        large = np.abs(X) >= LARGE_INPUT
+        """Warn when inputs the encoder passes unclipped (all columns without ``robust``; with
+        it the two-valued and constant ones, after their scaling) reach :data:`LARGE_INPUT`:
+        the outputs are then unreliable."""
         if self.robust:
-            large &= ~self.module_.encoder.numeric.cpu().numpy()
+            enc = self.module_.encoder
+            center, scale = enc.center.cpu().numpy(), enc.scale.cpu().numpy()
+            passed = ~enc.numeric.cpu().numpy()
+            large = np.zeros(X.shape, dtype=bool)
+            large[:, passed] = np.abs((X[:, passed] - center[passed]) / scale[passed]) >= \
+                LARGE_INPUT
+        else:
+            large = np.abs(X) >= LARGE_INPUT
         if not large.any():
             return
         rows, cols = np.flatnonzero(large.any(axis=1)), np.flatnonzero(large.any(axis=0))
+        given = np.abs(self._uncentre(X[rows]))[large[rows]]  # the values as given
         warnings.warn(
-            f"inputs reach |x| = {np.abs(X[large]).max():.3g} in columns "
+            f"inputs reach |x| = {given.max():.3g} in columns "
             f"{_column_names(self, cols[:10])} ({rows.size} row(s), first: {rows[:10].tolist()}); "
             "the network's outputs and contributions for such values are unreliable",
             UserWarning, stacklevel=4)
@@ -464,8 +560,30 @@ class _NetworkEstimator(BaseEstimator):
         return tags
 
 
+def _check_labels(y) -> None:
+    """A ValueError for class labels numpy cannot sort: missing ones (None, NaN) and a mix of
+    numbers and text (numpy's own error is a bare TypeError about ``<``)."""
+    values = np.asarray(y, dtype=object).ravel()
+    if not values.size or np.asarray(y).dtype != object:
+        return
+    missing = np.flatnonzero(pd.isna(values))
+    if missing.size:
+        raise ValueError(f"y has {missing.size} missing label(s) (None or NaN; first at rows "
+                         f"{missing[:5].tolist()}); drop those rows or give them a class")
+    kinds = {}
+    for t in {type(v) for v in values}:
+        kind = "text" if issubclass(t, str) else "number" if issubclass(
+            t, (int, float, np.number)) and not issubclass(t, (bool, np.bool_)) else t.__name__
+        kinds.setdefault(kind, next(v for v in values if type(v) is t))
+    if len(kinds) > 1:
+        shown = ", ".join(f"{k} {_plain(v)!r}" for k, v in sorted(kinds.items()))
+        raise ValueError(f"y mixes labels of different kinds ({shown}); give every label the "
+                         "same type, e.g. y.astype(str)")
+
+
 class _ClassifierMixin(ClassifierMixin):
     def _encode_target(self, y, refit: bool = True):
+        _check_labels(y)
         if refit:
             check_classification_targets(y)
             if type_of_target(y) not in ("binary", "multiclass"):
@@ -501,9 +619,13 @@ class _RegressorMixin(RegressorMixin):
     """Regression on a standardised target (so one ``weight_norm`` suits every scale)."""
 
     def _encode_target(self, y, refit: bool = True):
-        y = np.asarray(y, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)  # None becomes NaN here
         if y.ndim != 1:
             raise ValueError(f"y must be 1-D for regression, got shape {y.shape}")
+        bad = np.flatnonzero(~np.isfinite(y))
+        if bad.size:
+            raise ValueError(f"y has {bad.size} missing or infinite value(s) (None, NaN or inf; "
+                             f"first at rows {bad[:5].tolist()}); drop those rows")
         if refit:
             self.task_ = "regression"
             self.y_mean_, self.y_std_ = target_mean_std(y)
@@ -554,7 +676,7 @@ class _InterpretableMixin:
         frame = None
         if self.preprocessor_ is not None:
             frame = self._as_frame(X)
-            X = self.preprocessor_.transform(frame)
+            X = self._centre(self.preprocessor_.transform(frame))
         else:
             X = self._validate_X(X, reset=False)
         contrib, bias, weights = self._explain_scaled(X)
@@ -571,7 +693,9 @@ class _InterpretableMixin:
             values = frame.reset_index(drop=True)
             values.columns = names
             known = self.preprocessor_.reference_values(reference)
-            reference = pd.Series([known.get(n, "constant in training") for n in names],
+            ids = set(getattr(self.preprocessor_, "identifier_features_", []))
+            reference = pd.Series([known.get(n, "identifier: dropped" if n in ids else
+                                             "constant in training") for n in names],
                                   index=names, dtype=object)  # fmt: skip
         else:
             if frame is not None:
@@ -580,7 +704,7 @@ class _InterpretableMixin:
                 names = [str(n) for n in self.feature_names_in_]
             else:
                 names = [f"x{i}" for i in range(self.n_features_in_)]
-            values = pd.DataFrame(X.astype(np.float64), columns=names)
+            values = pd.DataFrame(self._uncentre(X), columns=names)
             reference = pd.Series(reference, index=names)
         return Explanation(
             contributions=contrib.astype(np.float64),
@@ -598,7 +722,7 @@ class _InterpretableMixin:
         """The reference point r (the training mean of the encoded X) the contributions are
         measured from; in original units it is the ``reference`` of :meth:`explain`."""
         check_is_fitted(self)
-        return self.module_.reference.cpu().numpy().astype(np.float64)
+        return self._uncentre(self.module_.reference.cpu().numpy())
 
     def sparsity(self, X, tol: float = 0.01) -> float:
         """Share of per-row weights with ``|w_i(x)| < tol`` (standardised-target units)."""
@@ -609,6 +733,7 @@ class _InterpretableMixin:
 
 
 _INN_DOC = """
+
     Args:
         weight_norm: coefficient of the L1 penalty on the per-row weights w(x) (mean |w|).
         bias: ``"global"`` (one bias for all rows; default) or ``"row"`` (emitted per row, the
@@ -662,6 +787,8 @@ _INN_DOC = """
     Fitted attributes: ``module_``, ``history_``, ``n_threads_`` (torch threads of the fit),
     ``n_features_in_``, ``feature_names_in_``
     (DataFrames), ``preprocessor_`` (the fitted encoder of a DataFrame X, else None),
+    ``input_offset_`` (array X: per column, the median subtracted in float64 before the cast to
+    float32 where the column's offset would swamp its variation, as in 1e12 + N(0, 1); else 0),
     ``feature_importances_`` (one entry per column of X, aligned with ``feature_names_in_``:
     mean |contribution| over the training rows of the column's encoded columns, summed over
     one-hot columns and classes, normalised to sum 1), ``bias_share_`` (on the training rows,
@@ -799,8 +926,13 @@ def _set_columns(est, columns: list) -> None:
         del est.feature_names_in_
 
 
+WEIGHTS_FILE, META_FILE, MANIFEST_FILE = "weights.pt", "meta.json", "manifest.json"
+MANIFEST_FORMAT = 1
+
+
 def save(estimator: _NetworkEstimator, path) -> Path:
-    """Save a fitted estimator to the folder ``path``: ``weights.pt`` and ``meta.json``.
+    """Save a fitted estimator to the folder ``path``: ``weights.pt``, ``meta.json`` and
+    ``manifest.json`` (the SHA-256 of the other two, which :func:`load` checks).
 
     Loading needs no pickle of arbitrary objects: the weights are a plain state dict and the
     metadata is JSON (the fitted preprocessor of a frame-fitted model included).
@@ -831,40 +963,208 @@ def save(estimator: _NetworkEstimator, path) -> Path:
             meta[name] = getattr(estimator, name)
     if hasattr(estimator, "feature_importances_"):
         meta["feature_importances"] = estimator.feature_importances_.tolist()
+    offset = getattr(estimator, "input_offset_", None)
+    if offset is not None and offset.any():
+        meta["input_offset"] = offset.tolist()
     state = {k: v.cpu() for k, v in module.state_dict().items()}
-    torch.save(state, path / "weights.pt")
-    (path / "meta.json").write_text(json.dumps(meta, indent=2))
+    torch.save(state, path / WEIGHTS_FILE)
+    (path / META_FILE).write_text(json.dumps(meta, indent=2))
+    manifest = {"format": MANIFEST_FORMAT,
+                "files": {name: _sha256(path / name) for name in (WEIGHTS_FILE, META_FILE)}}
+    (path / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2))
     return path
 
 
 def load(path, device: str = "cpu") -> _NetworkEstimator:
-    """Load an estimator saved with :func:`save` (``weights_only`` torch loading)."""
+    """Load an estimator saved with :func:`save` (``weights_only`` torch loading).
+
+    The folder is checked before it is trusted; every disagreement is a ValueError that names
+    the file: a file whose SHA-256 differs from ``manifest.json``'s (changed after saving), a
+    ``meta.json`` that is not a valid description (class, task, classes, settings, column
+    counts, preprocessor, target scaling) or disagrees with itself (e.g. a classifier with the
+    task ``regression``, two class names for a multiclass head), a ``weights.pt`` that is
+    empty, truncated or not a state dict, or whose tensors do not have the shapes the metadata
+    implies or are not finite. A folder saved before manifests existed loads when all of these
+    checks pass, with a warning that its files could not be checked against what was saved.
+    """
     path = Path(path)
-    meta = json.loads((path / "meta.json").read_text())
-    if meta["class"] not in ESTIMATORS:
-        raise ValueError(f"unknown estimator class {meta['class']!r} in {path / 'meta.json'}")
-    est = ESTIMATORS[meta["class"]](**{**meta["params"], "device": device})
-    est.device_ = resolve_device(device)
-    est.task_ = meta["task"]
-    est.n_features_in_ = meta["n_features_in"]
-    if "feature_names_in" in meta:
-        est.feature_names_in_ = np.array(meta["feature_names_in"], dtype=object)
-    est.preprocessor_ = None
-    if "preprocessor" in meta:
-        est.preprocessor_ = TabularPreprocessor.from_state(meta["preprocessor"])
-    if "classes" in meta:
-        est.classes_ = np.array(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
-        est._label_encoder = LabelEncoder()
-        est._label_encoder.classes_ = est.classes_
-    for name in ("y_mean_", "y_std_", "bias_share_"):
-        if name in meta:
-            setattr(est, name, meta[name])
-    if "feature_importances" in meta:
-        est.feature_importances_ = np.array(meta["feature_importances"])
-    # models saved before frames were encoded inside have no n_inputs: their input was X
-    module = est._build_module(meta.get("n_inputs", meta["n_features_in"]), meta["n_outputs"])
-    module.load_state_dict(torch.load(path / "weights.pt", weights_only=True))
+    if not path.is_dir():
+        raise ValueError(f"model folder {path}: " + ("not a folder" if path.exists() else
+                                                     "no such folder"))
+    verified = _check_manifest(path)
+    meta_path = path / META_FILE
+    meta = _read_json(meta_path)
+    try:
+        est, n_inputs, n_outputs = _estimator_from_meta(meta, device)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        what = f"lacks the key {err}" if isinstance(err, KeyError) else str(err)
+        raise ValueError(f"{meta_path}: {what}") from None
+    module = est._build_module(n_inputs, n_outputs)
+    state = _read_weights(path / WEIGHTS_FILE)
+    try:
+        module.load_state_dict(state)
+    except RuntimeError as err:  # missing, unexpected or differently shaped tensors
+        detail = " ".join(str(err).split())[:400]
+        raise ValueError(f"{path / WEIGHTS_FILE} does not fit {meta_path.name} "
+                         f"({detail})") from None
     est.module_ = module.to(est.device_).eval()
     est.history_ = []
     est.best_epoch_ = None
+    if not verified:
+        warnings.warn(f"model folder {path} has no {MANIFEST_FILE} (saved by an older version): "
+                      "its files agree with each other, but cannot be checked against what was "
+                      "saved; save it again to add one", UserWarning, stacklevel=2)
     return est
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_json(path: Path) -> dict:
+    """A JSON object from ``path``; a ValueError naming it otherwise."""
+    try:
+        value = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ValueError(f"{path}: missing") from None
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise ValueError(f"{path}: not readable JSON ({err})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{path}: a JSON {type(value).__name__}, not an object")
+    return value
+
+
+def _check_manifest(path: Path) -> bool:
+    """Compare the folder's files with the SHA-256 in its manifest; False when it has none."""
+    manifest_path = path / MANIFEST_FILE
+    if not manifest_path.exists():
+        return False
+    files = _read_json(manifest_path).get("files")
+    if not isinstance(files, dict) or set(files) != {WEIGHTS_FILE, META_FILE}:
+        raise ValueError(f"{manifest_path}: 'files' must give the SHA-256 of {WEIGHTS_FILE} and "
+                         f"{META_FILE}, got {files!r}"[:300])
+    for name, digest in files.items():
+        if not (path / name).is_file():
+            raise ValueError(f"{path / name}: missing (listed in {MANIFEST_FILE})")
+        if _sha256(path / name) != digest:
+            raise ValueError(f"{path / name}: its SHA-256 differs from the one in "
+                             f"{MANIFEST_FILE}: the file changed after the model was saved")
+    return True
+
+
+def _read_weights(path: Path) -> dict:
+    """The state dict in ``path``; a ValueError naming the file for anything else."""
+    if not path.is_file():
+        raise ValueError(f"{path}: missing")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path}: the file is empty")
+    try:
+        state = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as err:  # truncated zip, EOF, unpickling refused, ...: all mean damaged
+        detail = " ".join(str(err).split())[:200] or "no detail"
+        raise ValueError(f"{path}: cannot be read as saved weights (truncated or damaged?): "
+                         f"{type(err).__name__}: {detail}") from None
+    if not isinstance(state, dict) or not all(
+            isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
+        raise ValueError(f"{path}: not a state dict of named tensors")
+    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise ValueError(f"{path}: tensors {bad[:5]} hold NaN or infinite values")
+    return state
+
+
+def _number(meta: dict, key: str, *, positive: bool = False) -> float:
+    value = meta[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) \
+            or (positive and value <= 0):
+        raise ValueError(f"{key} must be a finite{' positive' if positive else ''} number, "
+                         f"got {value!r}")
+    return float(value)
+
+
+def _count(meta: dict, key: str, default=None) -> int:
+    value = meta.get(key, default) if default is not None else meta[key]
+    return Int(1).check(key, value)
+
+
+def _estimator_from_meta(meta: dict, device: str):
+    """The estimator ``meta`` describes (without its module), and the module's input and
+    output widths; KeyError / TypeError / ValueError for what is missing or inconsistent."""
+    cls = meta["class"]
+    if cls not in ESTIMATORS:
+        raise ValueError(f"unknown estimator class {cls!r}")
+    if not isinstance(meta["params"], dict):
+        raise ValueError(f"params must be an object, got {meta['params']!r}")
+    est = ESTIMATORS[cls](**{**meta["params"], "device": device})
+    est._check_params()
+    est.device_ = resolve_device(device)
+    classifier = isinstance(est, ClassifierMixin)
+    tasks = ("binary", "multiclass") if classifier else ("regression",)
+    if meta["task"] not in tasks:
+        raise ValueError(f"task {meta['task']!r} does not fit the class {cls} "
+                         f"(expects {' or '.join(tasks)})")
+    est.task_ = meta["task"]
+    est.n_features_in_ = n_features = _count(meta, "n_features_in")
+    # models saved before frames were encoded inside have no n_inputs: their input was X
+    n_inputs = _count(meta, "n_inputs", n_features)
+    n_outputs = _count(meta, "n_outputs")
+    names = meta.get("feature_names_in")
+    if names is not None:
+        if not (isinstance(names, list) and len(names) == n_features
+                and all(isinstance(n, str) for n in names)):
+            raise ValueError(f"feature_names_in must be {n_features} names (n_features_in)")
+        est.feature_names_in_ = np.array(names, dtype=object)
+    est.preprocessor_ = None
+    if "preprocessor" in meta:
+        try:
+            pre = TabularPreprocessor.from_state(meta["preprocessor"])
+        except (KeyError, TypeError, ValueError, IndexError) as err:
+            raise ValueError(f"preprocessor: not a valid state ({type(err).__name__}: "
+                             f"{err})") from None
+        if len(pre.feature_names_out_) != n_inputs or pre.n_features_in_ != n_features:
+            raise ValueError(f"the preprocessor takes {pre.n_features_in_} columns and makes "
+                             f"{len(pre.feature_names_out_)}; n_features_in and n_inputs say "
+                             f"{n_features} and {n_inputs}")
+        est.preprocessor_ = pre
+    elif n_inputs != n_features:
+        raise ValueError(f"n_inputs {n_inputs} differs from n_features_in {n_features} without "
+                         "a preprocessor")
+    if classifier:
+        classes = meta["classes"]
+        if not isinstance(classes, list) or len(classes) < 2:
+            raise ValueError(f"classes must be a list of at least 2 labels, got {classes!r}")
+        est.classes_ = np.array(classes, dtype=np.dtype(meta["classes_dtype"]))
+        if len(np.unique(est.classes_)) != len(classes) or est.classes_.ndim != 1:
+            raise ValueError(f"classes must be distinct labels, got {classes!r}")
+        expected = 1 if len(classes) == 2 else len(classes)
+        task = "binary" if len(classes) == 2 else "multiclass"
+        if est.task_ != task or n_outputs != expected:
+            raise ValueError(f"{len(classes)} classes mean task {task} with {expected} "
+                             f"output(s); the file says task {est.task_} with {n_outputs}")
+        est._label_encoder = LabelEncoder()
+        est._label_encoder.classes_ = est.classes_
+    else:
+        if "classes" in meta:
+            raise ValueError(f"a {cls} has no classes")
+        if n_outputs != 1:
+            raise ValueError(f"a {cls} has 1 output, not {n_outputs}")
+        est.y_mean_ = _number(meta, "y_mean_")
+        est.y_std_ = _number(meta, "y_std_", positive=True)
+    if "bias_share_" in meta:
+        est.bias_share_ = _number(meta, "bias_share_")
+    if "feature_importances" in meta:
+        imp = np.asarray(meta["feature_importances"], dtype=np.float64)
+        if imp.shape != (n_features,) or not np.isfinite(imp).all():
+            raise ValueError(f"feature_importances must be {n_features} finite numbers")
+        est.feature_importances_ = imp
+    est.input_offset_ = None
+    if "input_offset" in meta:
+        offset = np.asarray(meta["input_offset"], dtype=np.float64)
+        if offset.shape != (n_inputs,) or not np.isfinite(offset).all():
+            raise ValueError(f"input_offset must be {n_inputs} finite numbers")
+        est.input_offset_ = offset
+    return est, n_inputs, n_outputs

@@ -20,16 +20,21 @@ from inn.data import (
     TEST_SIZE,
     VALIDATION_SIZE,
     DataFile,
+    DatasetError,
     PreparedData,
     dataset_key,
+    load_dataset,
+    make_splits,
     prepare_data,
 )
 from inn.data.preprocessing import SCALINGS
 from inn.metrics import classification_metrics, regression_metrics
 from inn.results import (
     MODEL_DIR,
+    RUNS_DIR,
     check_output_dir,
     read_result_or_none,
+    record_problem,
     reference_keys,
     result_path,
     write_dir_atomic,
@@ -89,7 +94,7 @@ def run(
     params: dict | None = None,
     *,
     test_split_size: float = TEST_SIZE,
-    output_dir="results",
+    output_dir=RUNS_DIR,
     data_dir=None,
     device: str = "auto",
     mode: str | None = None,
@@ -110,7 +115,8 @@ def run(
         seed: seeds the split and the method.
         params: method hyperparameters (the estimator's or baseline's own names).
         test_split_size: share of rows held out for testing.
-        output_dir: root of the results tree; ``None`` writes nothing.
+        output_dir: root of the results tree (default ``runs``, git-ignored; the committed
+            benchmark records are in ``results``); ``None`` writes nothing.
         data_dir: dataset store folder (default: ``INN_DATA_DIR`` or ``../shared/datasets``).
         device: ``"auto"``, ``"cpu"`` or ``"cuda"`` (networks and TabNet).
         mode: ``"classification"`` or ``"regression"`` to assert the dataset's task (a
@@ -156,7 +162,10 @@ def run(
     drop_features = [str(f) for f in drop_features]
     # A task's dataset id is known only once the task is fetched; then the skip check follows.
     if openml_task_id is None:
-        existing = _existing(output_dir, method, key, seed, None, overwrite)
+        existing = _existing(
+            output_dir, method, key, seed, None, overwrite, test_split_size=test_split_size,
+            data_file=dataset_id if isinstance(dataset_id, DataFile) else None,
+            fingerprint=partial(seeded_fingerprint, dataset_id, seed, test_split_size, data_dir))
         if existing is not None:
             return existing
 
@@ -166,7 +175,7 @@ def run(
     dataset, splits = data.dataset, data.splits
     if openml_task_id is not None:
         existing = _existing(output_dir, method, dataset.dataset_id, seed, openml_task_id,
-                             overwrite)  # fmt: skip
+                             overwrite, fingerprint=splits.fingerprint())  # fmt: skip
         if existing is not None:
             return existing
     path = None if output_dir is None else result_path(output_dir, method, dataset.dataset_id,
@@ -240,11 +249,19 @@ def run(
     return record
 
 
-def _existing(output_dir, method, dataset_id, seed, openml_task_id, overwrite) -> dict | None:
+def _existing(output_dir, method, dataset_id, seed, openml_task_id, overwrite, *,
+              fingerprint, test_split_size=None, data_file: DataFile | None = None) -> dict | None:
     """The finished record of this cell, to be returned as is, or ``None`` (run it).
 
-    A record made with a different split (seeded vs an OpenML task's fold) is an error rather
-    than a silent skip: the two must not be mixed in one tree.
+    A record that is not this cell's finished result (:func:`inn.results.record_problem`:
+    incomplete, another cell's, another split, metrics that are not numbers) or that was made
+    from an earlier version of the data file is reported in one log line and run again.
+    ``fingerprint``: the split this cell makes, or a function that computes it (called only
+    for a record that passes the other checks; ``None`` from it: not checked).
+
+    A record made with a different split (seeded vs an OpenML task's fold), or from another data
+    file with the same dataset id, is an error rather than a silent skip or overwrite: the two
+    must not be mixed in one tree.
     """
     if output_dir is None:
         return None
@@ -254,16 +271,55 @@ def _existing(output_dir, method, dataset_id, seed, openml_task_id, overwrite) -
     record = read_result_or_none(path)  # a corrupt file is not a result: run again
     if record is None:
         return None
-    found = (record.get("split") or {}).get("openml_task_id")
+    split = record.get("split")
+    found = split.get("openml_task_id") if isinstance(split, dict) else None
     if found != openml_task_id:
         def describe(task):
             return "a seeded split" if task is None else f"OpenML task {task}"
 
         raise ValueError(f"{path} exists with {describe(found)}, not {describe(openml_task_id)}; "
                          "use another output directory or overwrite")
+    problem = record_problem(record, method, dataset_id, seed, test_split_size=test_split_size)
+    if problem is None and data_file is not None:
+        problem = _data_file_problem(path, record, data_file)
+    if problem is None:
+        expected = fingerprint() if callable(fingerprint) else fingerprint
+        problem = record_problem(record, method, dataset_id, seed, split_fingerprint=expected)
+    if problem is not None:
+        log.warning("%s is not a finished result of this cell (%s); running it again", path,
+                    problem)
+        return None
     log.info("%s exists; skipping (use overwrite to rerun)", path)
     record["skipped"] = True
+    record["path"] = str(path)
     return record
+
+
+def _data_file_problem(path, record: dict, data_file: DataFile) -> str | None:
+    """Whether the record was made from this version of this file: another file of the same
+    dataset id is an error, an edited file a reason to run again."""
+    wanted = data_file.record()
+    made = record.get("data_file")
+    made = made if isinstance(made, dict) else {}
+    if made.get("path") != wanted["path"]:
+        other = made.get("path") or record.get("dataset_source") or "another dataset"
+        raise ValueError(f"{path} holds the result of {other}, not of the data file "
+                         f"{wanted['path']} (both have the dataset id {data_file.key!r}); rename "
+                         "the file or use another output directory")
+    if made.get("sha256") != wanted["sha256"]:
+        return "the data file has changed since (its SHA-256 differs)"
+    return None
+
+
+def seeded_fingerprint(dataset_id, seed: int, test_split_size: float, data_dir=None):
+    """The fingerprint of the seeded split :func:`run` makes of ``dataset_id``, or ``None``
+    (logged) when the data cannot be loaded to tell."""
+    try:
+        dataset = load_dataset(dataset_id, data_dir)
+    except DatasetError as err:
+        log.warning("the split of the existing result cannot be checked: %s", err)
+        return None
+    return make_splits(dataset.y, dataset.task, seed=seed, test_size=test_split_size).fingerprint()
 
 
 def _try_score(model, data: PreparedData, part: str) -> dict[str, float] | None:

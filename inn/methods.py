@@ -36,6 +36,8 @@ class Method:
     Args:
         name: the one string used in paths, results, CLIs, suites and plots.
         label: display name in tables and figures.
+        regression_label: display name on regression tasks where the method is another model
+            there (``logistic_regression`` fits ridge regression); ``None``: ``label``.
         color: matplotlib colour of the method in every figure (distinct per method).
         model: the model class, or a lazy ``"module:Class"`` reference to it. It is built as
             ``cls(task=..., seed=..., n_jobs=..., params=..., device=..., verbose=...)``.
@@ -55,6 +57,12 @@ class Method:
     space: str | Callable | None = None
     interpretable: bool = True
     resources: Mapping = field(default_factory=dict)
+    regression_label: str | None = None
+
+    def label_for(self, task: str | None = None) -> str:
+        """The display name on ``task`` (``regression_label`` on regression, else ``label``)."""
+        return self.regression_label if task == "regression" and self.regression_label else \
+            self.label  # fmt: skip
 
     @property
     def model_class(self) -> type:
@@ -135,6 +143,7 @@ register(name="tabnet", label="TabNet", color="#9467bd",
 register(name="ebm", label="EBM", color="#8c564b",
          model="inn.baselines.ebm:EBMBaseline", space="inn.baselines.ebm:search_space")
 register(name="logistic_regression", label="Logistic regression", color="#e377c2",
+         regression_label="Ridge regression",  # the same entry fits Ridge on regression tasks
          model="inn.baselines.linear:LinearBaseline", space="inn.baselines.linear:search_space")
 register(name="decision_tree", label="Decision tree", color="#7f7f7f",
          model="inn.baselines.decision_tree:DecisionTreeBaseline",

@@ -170,7 +170,10 @@ class Trunk(nn.Module):
         return self.blocks(self.input_layer(x))
 
 
-def smooth_clip(x: torch.Tensor, bound: float = 3.0) -> torch.Tensor:
+CLIP_BOUND = 3.0  # numeric columns are clipped smoothly to (-3, 3) by the input encoder
+
+
+def smooth_clip(x: torch.Tensor, bound: float = CLIP_BOUND) -> torch.Tensor:
     """Squash heavy tails, keeping the order: ``x / sqrt(1 + (x / bound)^2)``, ``|out| < bound``.
 
     Inputs are first limited to ``|x| <= 1e18`` (the output is ``bound`` to float32 precision
@@ -207,7 +210,10 @@ class InputEncoder(nn.Module):
     * ``robust``: every numeric column (more than two distinct training values) is centred on its
       median, divided by its interquartile range / 1.349 (its standard deviation for Gaussian
       data) and smoothly clipped to (-3, 3): a value far outside the training range cannot drive a
-      linear output to extremes. Binary columns (one-hot, flags) pass unchanged.
+      linear output to extremes. A two-valued or constant column passes unchanged when its
+      values lie within (-3, 3) already (one-hot columns, 0/1 flags, standardised columns);
+      otherwise it is mapped affinely onto {0, 1} (its lower value to 0; a constant to 0), so a
+      {0, 1e6} flag gives the model of a 0/1 one.
     * ``n_bins > 0``: a piecewise-linear encoding of every numeric column on its training
       quantiles (Gorishniy et al., NeurIPS 2022; edges from :func:`bin_edges`, which keeps
       point masses such as a zero in most rows from collapsing the bins): bin t of column i is
@@ -256,8 +262,15 @@ class InputEncoder(nn.Module):
             q25, q50, q75 = np.quantile(values, [0.25, 0.5, 0.75], axis=0)
             iqr, std = (q75 - q25) / 1.349, values.std(axis=0)
             scale = np.where(iqr > 1e-8, iqr, np.where(std > 1e-8, std, 1.0))
-            self.center.copy_(torch.from_numpy(np.where(numeric, q50, 0.0)))
-            self.scale.copy_(torch.from_numpy(np.where(numeric, scale, 1.0)))
+            # Two-valued and constant columns outside the clipped range are scaled too (to
+            # {0, 1}, and 0): left as they were, a {0, 1e6} flag swamped the network. Those
+            # within it (0/1 flags, one-hot and standardised columns) keep their values exactly.
+            low, span = values.min(axis=0), np.ptp(values, axis=0)
+            within = np.abs(values).max(axis=0, initial=0.0) <= CLIP_BOUND
+            center = np.where(numeric, q50, np.where(within, 0.0, low))
+            scale = np.where(numeric, scale, np.where(within | (span == 0), 1.0, span))
+            self.center.copy_(torch.from_numpy(center))
+            self.scale.copy_(torch.from_numpy(scale))
         if self.n_bins > 0:
             xt = self.transform(torch.from_numpy(values).to(self.center)).double().cpu().numpy()
             lower, width = np.zeros(self.lower.shape), np.zeros(self.width.shape)
@@ -271,10 +284,12 @@ class InputEncoder(nn.Module):
         return self
 
     def transform(self, x: torch.Tensor) -> torch.Tensor:
-        """Robust scaling and smooth clipping of numeric columns (identity without ``robust``)."""
+        """Robust scaling and smooth clipping of numeric columns, the affine map of the others
+        (identity without ``robust``)."""
         if not self.robust:
             return x
-        return torch.where(self.numeric, smooth_clip((x - self.center) / self.scale), x)
+        scaled = (x - self.center) / self.scale
+        return torch.where(self.numeric, smooth_clip(scaled), scaled)
 
     @property
     def is_identity(self) -> bool:

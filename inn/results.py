@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import numbers
 import os
 import re
 import secrets
@@ -28,11 +30,17 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from inn.tasks import TASKS
 from inn.validation import SEED, check_key
 
 log = logging.getLogger("inn.results")
 
 RESULT_FILE = "output_info.json"
+# Two trees of the same layout. A run writes to RUNS_DIR unless told otherwise (git-ignored), so a
+# user's runs never change the committed benchmark records in BENCHMARK_DIR (tracked in git),
+# from which the README's tables and the paper's figures are drawn.
+RUNS_DIR = "runs"
+BENCHMARK_DIR = "results"
 MODEL_DIR = "model"
 TOP_10 = 10  # the reference's older scripts keep the 10 most important features
 
@@ -59,7 +67,10 @@ def result_path(output_dir, method: str, dataset_id, seed) -> Path:
 
 def check_output_dir(output_dir, flag: str = "output_dir") -> Path:
     """Check, before any work, that the folder ``output_dir`` exists or can be created and is
-    writable; nothing is left behind. Raises ValueError naming ``flag`` and the reason."""
+    writable; nothing is left behind. Raises ValueError naming ``flag`` and the reason (an empty
+    name too: ``Path("")`` is the current folder, where the tree would land unasked)."""
+    if isinstance(output_dir, str) and not output_dir.strip():
+        raise ValueError(f"{flag} is empty; name a folder for the results tree (e.g. runs)")
     path = Path(output_dir).expanduser()
     probe = path
     while not probe.exists():
@@ -200,6 +211,66 @@ def read_result(path) -> dict:
     return record
 
 
+# What a finished record must hold: the cell's identity, the task, the split and its metrics
+# (what the CLI's report and the suite's summary read).
+REQUIRED_KEYS = ("method", "dataset_id", "dataset_name", "seed", "task", "split_fingerprint",
+                 "test_metrics", "train_time_s", "device")
+HEADLINE_METRICS = {"binary": ("auroc", "accuracy"), "multiclass": ("auroc", "accuracy"),
+                    "regression": ("rmse", "r2")}
+_FINGERPRINT = re.compile(r"[0-9a-f]{16}")
+
+
+def is_number(value) -> bool:
+    """A finite int or float (not a bool, a string or None)."""
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def record_problem(record, method: str, dataset_id, seed, *, split_fingerprint=None,
+                   test_split_size=None) -> str | None:
+    """Why ``record`` is not the finished result of the cell (``method``, ``dataset_id``,
+    ``seed``), or ``None`` when it is: it must be a JSON object with :data:`REQUIRED_KEYS`,
+    name this cell (a record copied from another cell does not), have a known task, a split
+    fingerprint (equal to ``split_fingerprint`` when given: the split this cell makes now) and
+    the task's headline test metrics, with every test metric and the training time a finite
+    number. ``test_split_size``, when given, must be the record's too.
+    """
+    if not isinstance(record, dict):
+        return f"a JSON {type(record).__name__}, not a record"
+    missing = [k for k in REQUIRED_KEYS if k not in record]
+    if missing:
+        return f"incomplete: it lacks {missing}"
+    for key, want in (("method", method), ("dataset_id", dataset_id), ("seed", seed)):
+        got = record[key]
+        if str(got) != str(want) or (key == "seed" and not isinstance(got, int)):
+            return f"its {key} is {got!r}, not {want!r}: it is another cell's record"
+    task = record["task"]
+    if task not in TASKS:
+        return f"its task {task!r} is not one of {TASKS}"
+    found = record["split_fingerprint"]
+    if not (isinstance(found, str) and _FINGERPRINT.fullmatch(found)):
+        return f"its split fingerprint {found!r} is not one"
+    if split_fingerprint is not None and found != split_fingerprint:
+        return (f"its split ({found}) is not the one this cell makes ({split_fingerprint}): the "
+                "data or the split settings changed")
+    size = record.get("test_split_size")
+    if test_split_size is not None and not (is_number(size) and math.isclose(size,
+                                                                             test_split_size)):
+        return f"its test_split_size is {size!r}, not {test_split_size!r}"
+    metrics = record["test_metrics"]
+    if not isinstance(metrics, dict):
+        return f"its test_metrics are {metrics!r}, not a mapping"[:200]
+    absent = [k for k in HEADLINE_METRICS[task] if k not in metrics]
+    if absent:
+        return f"its test_metrics lack {absent}"
+    bad = {k: v for k, v in metrics.items() if not is_number(v)}
+    if bad:
+        return f"test metrics that are not finite numbers: {bad}"[:200]
+    if not is_number(record["train_time_s"]):
+        return f"its train_time_s is {record['train_time_s']!r}, not a number"
+    return None
+
+
 def read_result_or_none(path) -> dict | None:
     """:func:`read_result`, or ``None`` with a warning that names the file when it is corrupt."""
     try:
@@ -305,6 +376,24 @@ def load_results(results_dir, method=None, dataset_id=None, seed=None) -> list[d
     return [r for r in records if r is not None]
 
 
+def _misplaced_or_not_numeric(rec: dict, path: Path) -> str | None:
+    """What keeps a record of a tree out of its tables: it names another cell than its folder
+    ``<method>/<dataset_id>/<seed>``, or a metric is neither a number nor missing."""
+    cell = {"method": path.parts[-4], "dataset_id": path.parts[-3], "seed": path.parts[-2]}
+    for key, folder in cell.items():
+        if str(rec.get(key)) != folder:
+            return f"names {key} {rec.get(key)!r} but lies in the folder of {folder!r}"
+    for part in ("test", "train"):
+        metrics = rec.get(f"{part}_metrics")
+        if isinstance(metrics, dict):
+            bad = {k: v for k, v in metrics.items()
+                   if v is not None and not (isinstance(v, numbers.Real)
+                                             and not isinstance(v, bool))}  # fmt: skip
+            if bad:
+                return f"has {part} metrics that are not numbers: {bad}"[:200]
+    return None
+
+
 def dataset_label(name, dataset_id) -> str:
     """``"name (id)"``, or the id alone when the name is missing or the same."""
     name, dataset_id = str(name or ""), str(dataset_id)
@@ -318,7 +407,10 @@ def results_frame(results_dir, methods=None, datasets=None, seeds=None):
     says which). ``methods`` / ``datasets`` / ``seeds`` keep only those cells. Records of other
     kinds that share the tree (the interpretability benchmark's, under ``xai/``) are left out.
     A dataset name missing from a record (reference records have none) is taken from another
-    record of the same dataset, so both formats share one label per dataset.
+    record of the same dataset, so both formats share one label per dataset. A record that names
+    another cell than the one it lies in (a copy), or holds a metric that is not a number, is
+    left out with a warning naming the file: it would be counted in the wrong place, or break
+    the means.
     """
     import pandas as pd
 
@@ -339,6 +431,10 @@ def results_frame(results_dir, methods=None, datasets=None, seeds=None):
         missing = [k for k in ("dataset_id", "seed", "task") if k not in rec]
         if missing:
             log.warning("result file %s lacks %s; left out", path, missing)
+            continue
+        problem = _misplaced_or_not_numeric(rec, path)
+        if problem:
+            log.warning("result file %s %s; left out", path, problem)
             continue
         if any(allowed is not None and str(rec[key]) not in allowed
                for key, allowed in keep.items()):  # fmt: skip

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import math
+import sys
 from dataclasses import dataclass, fields
 
 import torch
@@ -366,7 +367,8 @@ class Trainer:
                encoded=None):
         """``nr_epochs`` epochs with a fresh AdamW and cosine schedule; ``best`` carries the
         best validation loss and state across phases. ``encoded``: the cached encodings of
-        ``x`` and ``x_val`` (:meth:`_encoded`), or ``None``."""
+        ``x`` and ``x_val`` (:meth:`_encoded`), or ``None``. Returns the phase's epoch at which
+        it stopped early, or ``None`` when it ran every epoch."""
         cfg = self.config
         n = x.shape[0]
         batch_size = min(cfg.batch_size, n)
@@ -389,7 +391,7 @@ class Trainer:
         )
         bad_epochs = 0
         self.module.train()
-        for _ in range(nr_epochs):
+        for done in range(1, nr_epochs + 1):
             epoch = len(self.history) + 1
             perm = torch.randperm(n, generator=self.generator, device=x.device)
             total = torch.zeros((), device=x.device)
@@ -421,7 +423,27 @@ class Trainer:
                 bar.update(1)
                 bar.set_postfix({k: f"{v:.4f}" for k, v in record.items() if k != "epoch"})
             if x_val is not None and bad_epochs >= cfg.patience:
-                break
+                return done
+        return None
+
+    def _run_phase(self, name: str, x, y, x_val, y_val, nr_epochs: int, nr_restarts: int,
+                   best: dict, encoded) -> None:  # fmt: skip
+        """One phase (:meth:`_phase`) with its own progress bar (``verbose``), counting its own
+        epochs; an early stop ends the bar with one line that says when and why."""
+        bar = None
+        if self.config.verbose:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=nr_epochs, desc=name, unit="epoch")
+        try:
+            stopped = self._phase(x, y, x_val, y_val, nr_epochs, nr_restarts, best, bar, encoded)
+        finally:
+            if bar is not None:
+                bar.close()
+        if bar is not None and stopped is not None:
+            bar.write(f"{name}: stopped early at epoch {stopped} of {nr_epochs}: no better "
+                      f"validation loss for {self.config.patience} epochs (patience); the "
+                      f"weights of the best epoch are kept", file=sys.stderr)  # beside the bar
 
     def fit(self, x: torch.Tensor, y: torch.Tensor, x_val=None, y_val=None) -> Trainer:
         """Train on device tensors; with validation tensors, stop early and keep the best epoch.
@@ -436,28 +458,23 @@ class Trainer:
         if x.shape[0] < 2:
             raise ValueError("training needs at least 2 rows")
         additive = cfg.additive_epochs if hasattr(self.module, "additive_only") else 0
-        bar = None
-        if cfg.verbose:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=additive + cfg.nr_epochs, desc=type(self.module).__name__,
-                       unit="epoch")
+        name = type(self.module).__name__
         best = {"loss": math.inf, "state": None}
         encoded = self._encoded(x, x_val)
         try:
             if additive > 0:
                 self.module.additive_only = True
                 try:
-                    self._phase(x, y, x_val, y_val, additive, 1, best, bar, encoded)
+                    self._run_phase(f"{name} additive phase", x, y, x_val, y_val, additive, 1,
+                                    best, encoded)  # fmt: skip
                 finally:
                     self.module.additive_only = False
                 if best["state"] is not None:
                     self.module.load_state_dict(best["state"])
-            self._phase(x, y, x_val, y_val, cfg.nr_epochs, cfg.nr_restarts, best, bar, encoded)
+            self._run_phase(name, x, y, x_val, y_val, cfg.nr_epochs, cfg.nr_restarts, best,
+                            encoded)  # fmt: skip
         finally:
             self._release_graphs()
-        if bar is not None:
-            bar.close()
         if best["state"] is not None:
             self.module.load_state_dict(best["state"])
         self.module.eval()

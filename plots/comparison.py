@@ -22,7 +22,8 @@ Reads every ``<results_dir>/<method>/<dataset_id>/<seed>/output_info.json`` and 
   left-out methods are reported); when even that fails the diagram is skipped with a message.
 * ``<metric>_differences.png``: per-dataset difference of the mean metric of INN and each
   baseline (box plot with the datasets as points; above 0 means INN is better).
-* ``runtime.png``: training and inference time of every run per method, log scale.
+* ``runtime.png``: training and inference time of every run per method, log scale, one column
+  of panels per device (a GPU's times never share a box with a CPU's).
 * ``summary.md``: the tables, the ranks, the CD diagram's status and a coverage report that lists
   every method and dataset that is missing from some runs. The same text is printed.
 """
@@ -30,6 +31,8 @@ Reads every ``<results_dir>/<method>/<dataset_id>/<seed>/output_info.json`` and 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import math
 import sys
 import warnings
@@ -42,7 +45,14 @@ import pandas as pd
 from inn import methods as registry
 from inn.data.store import dataset_sort_key
 from inn.results import results_frame
-from plots.style import method_color, method_label, new_figure, order_methods, save_figure
+from plots.style import (
+    method_color,
+    method_label,
+    method_label_over,
+    new_figure,
+    order_methods,
+    save_figure,
+)
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
@@ -229,22 +239,24 @@ def cd_selection(
         dropped.append(worst)
 
 
-def cd_diagram(block: pd.DataFrame, metric_name: str):
-    """Draw the Friedman/Nemenyi critical difference diagram of ``block`` with autorank.
+def cd_diagram(block: pd.DataFrame, metric_name: str, task: str | None = None):
+    """Draw the Friedman/Nemenyi critical difference diagram of ``block`` with autorank
+    (methods labelled as on ``task``).
 
     Returns ``(figure, autorank result)``.
     """
     from autorank import autorank, plot_stats
 
-    data = block.rename(columns=method_label)
-    with warnings.catch_warnings():
+    data = block.rename(columns=lambda m: method_label(m, task))
+    # autorank prints its test choice and its result frames even with verbose=False
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         result = autorank(
             data, alpha=0.05, verbose=False, order="descending", force_mode="nonparametric"
         )
-    fig = new_figure(7.5, 1.0 + 0.35 * len(data.columns))
-    ax = fig.subplots()
-    plot_stats(result, allow_insignificant=True, ax=ax)
+        fig = new_figure(7.5, 1.0 + 0.35 * len(data.columns))
+        ax = fig.subplots()
+        plot_stats(result, allow_insignificant=True, ax=ax)
     verdict = "significant" if result.pvalue < result.alpha else "not significant"
     fig.suptitle(
         f"Critical difference diagram, test {metric_name} over {len(data)} datasets\n"
@@ -285,8 +297,10 @@ def _method_boxes(ax, methods: list[str], values: list, rng, *, size: float, lin
                    linewidth=linewidth, zorder=3)  # fmt: skip
 
 
-def differences_figure(diffs: pd.DataFrame, metric_name: str, reference: str = REFERENCE):
-    """Box plot with the datasets as points: reference minus each baseline."""
+def differences_figure(diffs: pd.DataFrame, metric_name: str, reference: str = REFERENCE,
+                       task: str | None = None):  # fmt: skip
+    """Box plot with the datasets as points: reference minus each baseline (methods labelled as
+    on ``task``)."""
     baselines = order_methods(diffs["baseline"].unique())
     fig = new_figure(max(5.0, 1.3 * len(baselines) + 2), 4.5)
     ax = fig.subplots()
@@ -296,7 +310,7 @@ def differences_figure(diffs: pd.DataFrame, metric_name: str, reference: str = R
     ax.axhline(0.0, color="black", linewidth=0.8, linestyle="--")
     ax.set_xticks(range(1, len(baselines) + 1))
     ax.set_xticklabels(
-        [f"{method_label(b)}\n(n={len(v)})" for b, v in zip(baselines, values)], fontsize=9
+        [f"{method_label(b, task)}\n(n={len(v)})" for b, v in zip(baselines, values)], fontsize=9
     )
     ax.set_xlabel("Baseline (n = datasets with results for both)")
     ax.set_ylabel(f"{metric_name}({method_label(reference)}) − {metric_name}(baseline)")
@@ -309,27 +323,51 @@ def differences_figure(diffs: pd.DataFrame, metric_name: str, reference: str = R
     return fig
 
 
+def device_kind(device) -> str:
+    """The machine a run's ``device`` string names, for grouping times: ``"cpu (x86_64, 2
+    cores)"`` and ``"cuda (NVIDIA H200)"`` stay apart; a missing one is ``"device not
+    recorded"``."""
+    text = "" if device is None or (isinstance(device, float) and math.isnan(device)) else \
+        str(device).strip()  # fmt: skip
+    return text or "device not recorded"
+
+
 def runtime_figure(frame: pd.DataFrame):
-    """Training and inference time of every run per method (log scale)."""
-    methods = order_methods(frame["method"].unique())
-    fig = new_figure(max(7.0, 1.6 * len(methods) + 1), 4.5)
-    axes = fig.subplots(1, 2, sharey=False)
+    """Training and inference time of every run per method (log scale), one column of panels
+    per device: times measured on different machines (a GPU, a 2-core CPU) are never drawn in
+    one box."""
+    frame = frame.assign(_device=frame.get("device", pd.Series(index=frame.index, dtype=object))
+                         .map(device_kind))  # fmt: skip
+    devices = sorted(frame["_device"].unique(), key=lambda d: (not d.startswith("cpu"), d))
+    per_device = {d: order_methods(frame.loc[frame["_device"] == d, "method"].unique())
+                  for d in devices}  # fmt: skip
+    widths = [max(2, len(per_device[d])) for d in devices]
+    fig = new_figure(max(6.0, 0.75 * sum(widths) + 1.5 * len(devices)), 8.0, layout="constrained")
+    axes = fig.subplots(2, len(devices), squeeze=False, gridspec_kw={"width_ratios": widths})
     rng = np.random.default_rng(0)
-    columns = (("train_time_s", "Training time"), ("inference_time_s", "Inference time (test)"))
-    for ax, (col, title) in zip(axes, columns):
-        values = [
-            frame.loc[frame["method"] == m, col].dropna().clip(lower=1e-4).to_numpy()
-            for m in methods
-        ]
-        _method_boxes(ax, methods, values, rng, size=12, linewidth=0.3)
-        ax.set_yscale("log")
-        ax.set_xticks(range(1, len(methods) + 1))
-        ax.set_xticklabels([method_label(m) for m in methods], rotation=35, ha="right")
-        ax.set_xlabel("Method")
-        ax.set_ylabel("Seconds (log scale)")
-        ax.set_title(f"{title} per run")
-        ax.grid(axis="y", which="both", alpha=0.3)
-    fig.suptitle("Runtime per method (every dataset and seed; devices as recorded)", fontsize=11)
+    columns = (("train_time_s", "Training time per run"),
+               ("inference_time_s", "Inference time per run (test split)"))  # fmt: skip
+    for j, device in enumerate(devices):
+        methods = per_device[device]
+        part = frame[frame["_device"] == device]
+        for i, (col, what) in enumerate(columns):
+            ax = axes[i, j]
+            values = [part.loc[part["method"] == m, col].dropna().clip(lower=1e-4).to_numpy()
+                      for m in methods]  # fmt: skip
+            _method_boxes(ax, methods, values, rng, size=10, linewidth=0.3)
+            ax.set_yscale("log")
+            ax.set_xticks(range(1, len(methods) + 1))
+            labels = [method_label_over(m, sorted(part.loc[part["method"] == m, "task"]
+                                                  .dropna().unique())) for m in methods]
+            ax.set_xticklabels([f"{lab.replace(' / ', ' /' + chr(10))}\n({len(v)} runs)"
+                                for lab, v in zip(labels, values)],
+                               rotation=35, ha="right", fontsize=8)  # fmt: skip
+            ax.set_ylabel(f"{what}\nseconds (log scale)" if j == 0 else "seconds (log scale)")
+            ax.set_title(f"on {device}", fontsize=9)
+            ax.grid(axis="y", which="both", alpha=0.3)
+    fig.suptitle("Runtime per method, one column of panels per device (every dataset and "
+                 "seed);\neach panel has its own scale: compare methods within a panel",
+                 fontsize=10)
     return fig
 
 
@@ -346,8 +384,9 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def score_markdown(table: pd.DataFrame) -> str:
-    """Wide Markdown table ``mean ± std`` (best mean per dataset in bold, n seeds noted)."""
+def score_markdown(table: pd.DataFrame, task: str | None = None) -> str:
+    """Wide Markdown table ``mean ± std`` (best mean per dataset in bold, n seeds noted;
+    methods labelled as on ``task``)."""
     methods = order_methods(table["method"].unique())
     rows = []
     for dataset, part in table.groupby("dataset", sort=False):
@@ -366,12 +405,12 @@ def score_markdown(table: pd.DataFrame) -> str:
                 text += f" (n={int(r['n_seeds'])})"
             cells.append(text)
         rows.append(cells)
-    return markdown_table(["dataset"] + [method_label(m) for m in methods], rows)
+    return markdown_table(["dataset"] + [method_label(m, task) for m in methods], rows)
 
 
-def ranks_markdown(ranks: pd.DataFrame) -> str:
+def ranks_markdown(ranks: pd.DataFrame, task: str | None = None) -> str:
     rows = [
-        [method_label(m), _fmt(r["avg_rank"], 2), int(r["n_datasets"]),
+        [method_label(m, task), _fmt(r["avg_rank"], 2), int(r["n_datasets"]),
          _fmt(r["avg_rank_complete"], 2)]
         for m, r in ranks.iterrows()
     ]  # fmt: skip
@@ -426,7 +465,7 @@ def compare(results_dir, out_dir, *, pdf: bool = False, reference: str = REFEREN
         files.append(csv)
         means = wide_means(table)
         md.append(f"\n## {group.capitalize()} datasets: test {name} (mean ± std over seeds)\n")
-        md.append(score_markdown(table))
+        md.append(score_markdown(table, group))
         md.append(
             "\nstd: sample standard deviation over seeds; (n=k): number of seeds when it is "
             "below the others or 1; **bold**: best mean on the dataset.\n"
@@ -436,13 +475,13 @@ def compare(results_dir, out_dir, *, pdf: bool = False, reference: str = REFEREN
         ranks.to_csv(rank_csv)
         files.append(rank_csv)
         md.append(f"### Average rank by test {name} (1 = best)\n")
-        md.append(ranks_markdown(ranks))
+        md.append(ranks_markdown(ranks, group))
 
         selection = cd_selection(means)
         message = selection.message
         if selection.means is not None:
             try:
-                fig, result = cd_diagram(selection.means, name)
+                fig, result = cd_diagram(selection.means, name, group)
                 files += save_figure(fig, out_dir / f"cd_diagram_{stem}", pdf=pdf)
                 ranks_cd = ", ".join(
                     f"{m} {r:.2f}" for m, r in result.rankdf["meanrank"].items()
@@ -457,7 +496,7 @@ def compare(results_dir, out_dir, *, pdf: bool = False, reference: str = REFEREN
             diffs = difference_frame(means, reference)
             if not diffs.empty:
                 files += save_figure(
-                    differences_figure(diffs, name, reference),
+                    differences_figure(diffs, name, reference, group),
                     out_dir / f"{stem}_differences", pdf=pdf,
                 )  # fmt: skip
             else:

@@ -14,7 +14,7 @@ matplotlib Figure:
 The command line draws them from what a run saved::
 
     python -m plots.explanations --dataset_id 1510 --results_dir results --out_dir figures
-        [--seed 0] [--row 0] [--sweep_dir results/weight_norm_sweep] [--pdf]
+        [--seed 0] [--row 0] [--sweep_dir runs/weight_norm_sweep] [--pdf]
 
 It reads INN's run of ``--dataset_id`` (an OpenML id, a store key, or the stem of a file the run
 read with ``--data``) and ``--seed`` under ``--results_dir``: its result file and the model
@@ -29,10 +29,11 @@ fingerprint, and a file's SHA-256, are checked). Writes:
   reference value is the training mean; a categorical feature's is its mix of categories
   (INN's reference is the mean of the one-hot columns).
 * ``dependence_<id>_<feature>.png``: the dependence figure of the ``--dependence`` most
-  important features over the test rows.
+  important features over the test rows (for multiclass, of the class the waterfall explains;
+  both figures name it).
 * ``importance_vs_baselines_<id>.png``: INN's global importances beside those of CatBoost and
   random forest from their result files (mean over seeds). Missing baselines are named in the
-  figure and printed.
+  printed with the command that makes them.
 * ``tradeoff_<id>.png``: sparsity and test metric against ``weight_norm`` from the results of
   ``benchmarks/weight_norm_sweep.py`` under ``--sweep_dir`` (and ``--tradeoff_files``); skipped
   with a message when fewer than two ``weight_norm`` values are there.
@@ -48,6 +49,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
 from inn.results import (
     MODEL_DIR,
@@ -68,7 +70,7 @@ from plots.style import (
 )
 
 COMPARED_BASELINES = ("catboost", "random_forest")
-SWEEP_DIR = "results/weight_norm_sweep"  # benchmarks/weight_norm_sweep.py writes here by default
+SWEEP_DIR = "runs/weight_norm_sweep"  # benchmarks/weight_norm_sweep.py writes here by default
 DEPENDENCE_FEATURES = 3  # dependence figures of the most important features
 
 
@@ -170,15 +172,16 @@ def _importance_bars(importances: dict[str, float], title: str, top: int = 20):
     return fig
 
 
-def row_contributions(expl, row: int):
+def row_contributions(expl, row: int, cls=None):
     """Signed contributions, bias and output of one row (1-D), plus the explained class.
 
-    For multiclass explanations the predicted class is explained against the mean of the others
-    (softmax is invariant to shifts shared by all classes, see ``Explanation.contrastive``).
+    For multiclass explanations class ``cls`` (default: the row's predicted class) is explained
+    against the mean of the others (softmax is invariant to shifts shared by all classes, see
+    ``Explanation.contrastive``).
     """
     if expl.contributions.ndim == 2:
         return expl.contributions[row], float(expl.bias[row]), float(expl.output[row]), None
-    c = int(np.argmax(expl.output[row]))
+    c = int(np.argmax(expl.output[row])) if cls is None else list(expl.class_names).index(cls)
     cls = expl.class_names[c]
     contrib = expl.contrastive(cls)[row]
     others = np.delete(np.arange(expl.output.shape[1]), c)
@@ -187,23 +190,51 @@ def row_contributions(expl, row: int):
     return contrib, bias, output, cls
 
 
-def waterfall_figure(model, X, row: int = 0, *, top: int = 12, title: str | None = None):
-    """The waterfall of row ``row`` of ``X`` (positional) explained by a fitted INN: the bias,
-    each feature's contribution (labelled with its value and reference value), the output and,
-    for a classifier, the probability of the class it explains."""
+def explained_class(model, X, row: int = 0):
+    """The class a multiclass waterfall of row ``row`` explains by default (the predicted
+    one); ``None`` for binary classification and regression. Pass it to
+    :func:`dependence_figure` so that both figures explain the same class."""
     rows = X.iloc[[row]] if isinstance(X, pd.DataFrame) else np.asarray(X)[row : row + 1]
     expl = model.explain(rows)
-    output_label = "prediction" if expl.class_names is None and expl.positive_class is None \
-        else "logit"  # fmt: skip
+    return None if expl.contributions.ndim == 2 else row_contributions(expl, 0)[3]
+
+
+def waterfall_figure(model, X, row: int = 0, *, top: int = 12, title: str | None = None,
+                     cls=None, target: str | None = None):  # fmt: skip
+    """The waterfall of row ``row`` of ``X`` (positional) explained by a fitted INN: the bias,
+    each feature's contribution (labelled with its value and reference value), the output and,
+    for a classifier, the probability of the class it explains.
+
+    Args:
+        cls: multiclass: the class explained against the mean of the others (default: the
+            row's predicted class; the title names it).
+        target: the name of what a regressor predicts (e.g. ``"SalePrice"``), shown with the
+            output.
+    """
+    rows = X.iloc[[row]] if isinstance(X, pd.DataFrame) else np.asarray(X)[row : row + 1]
+    expl = model.explain(rows)
+    regression = expl.class_names is None and expl.positive_class is None
+    output_label = "prediction" if regression else "logit"
+    if regression and target:
+        output_label = f"prediction of {target}"
     probability = None
     if hasattr(model, "predict_proba"):
         proba = model.predict_proba(rows)[0]
         classes = list(model.classes_)
-        cls = expl.positive_class if expl.positive_class is not None else \
-            classes[int(np.argmax(proba))]  # fmt: skip
-        probability = (cls, float(proba[classes.index(cls)]))
+        if expl.positive_class is not None:
+            shown = expl.positive_class
+        else:
+            shown = row_contributions(expl, 0, cls)[3]
+        probability = (shown, float(proba[classes.index(shown)]))
     return row_figure(expl, 0, top=top, output_label=output_label, probability=probability,
-                      title=title or f"INN explanation of row {row}")  # fmt: skip
+                      title=title or f"INN explanation of row {row}", cls=cls)  # fmt: skip
+
+
+def _amount(value: float, scale: float, sign: bool = True) -> str:
+    """``value`` with as many decimals as the size of the figure's contributions ``scale``
+    needs (0 decimals for thousands, 3 for tenths) and thousands separators."""
+    digits = int(np.clip(2 - np.floor(np.log10(max(abs(scale), 1e-12))), 0, 3))
+    return f"{value:{'+' if sign else ''},.{digits}f}"
 
 
 def row_figure(
@@ -214,19 +245,28 @@ def row_figure(
     output_label: str = "logit",
     probability: tuple | None = None,
     title: str | None = None,
+    cls=None,
 ):
-    """Waterfall of one row of an explanation: bias, then contributions sorted by |value|,
-    ending at the output.
+    """Waterfall of one row of an explanation: from the bias, the contributions sorted by
+    |value|, ending at the output; the values stand in a column at the right.
+
+    The x-axis spans the path from the bias to the output. It includes 0 for a logit (0 is
+    P = 0.5 for a binary classifier) and wherever 0 is near; a regression whose bias is far from
+    0 (a price of 180,000 with contributions of a few thousand) starts near the bias instead,
+    and the bias and the output are drawn as markers, not as bars from 0 that would fill the
+    axis.
 
     Args:
         expl: an :class:`inn.explanation.Explanation`; its ``values`` and ``reference`` (when
             present) label each feature ``name = value (ref. reference)``.
         row: row index into ``expl``.
         top: number of features shown; the rest are summed into one bar.
-        output_label: what the output is (``"logit"``, ``"prediction"``).
+        output_label: what the output is (``"logit"``, ``"prediction of SalePrice"``).
         probability: ``(class, p)`` written next to the output bar.
+        cls: multiclass: the class explained against the mean of the others (default: the
+            predicted class).
     """
-    contrib, bias, output, cls = row_contributions(expl, row)
+    contrib, bias, output, cls = row_contributions(expl, row, cls)
     names = list(expl.feature_names)
     order = np.argsort(-np.abs(contrib), kind="stable")
     if len(order) == top + 1:  # a bar for "1 other feature" would hide its name
@@ -245,43 +285,65 @@ def row_figure(
         labels.append(f"{len(order) - top} other features")
         values.append(float(contrib[order[top:]].sum()))
 
-    # constrained: long labels stay inside the figure even with a plain savefig
-    fig = new_figure(9.0, 1.6 + 0.32 * (len(values) + 2), layout="constrained")
-    ax = fig.subplots()
     what = output_label
     if cls is not None:
-        what = f"{output_label} of class {cls} vs. the others"
+        what = f"{output_label} of class {cls} vs. the mean of the others"
     elif expl.positive_class is not None:
         what = f"{output_label} of class {expl.positive_class}"
     out_text = f"output: {what}"
     if probability is not None:
         out_text += f"\nP({probability[0]}) = {probability[1]:.3f}"
-    y_labels = ["bias"] + labels + [out_text]
+    y_labels = ["bias (output at the reference)"] + labels + [out_text]
     ypos = np.arange(len(y_labels))[::-1]
-    ax.barh(ypos[0], bias, color=NEUTRAL_COLOR, height=0.6)
+    path = np.concatenate([[bias], bias + np.cumsum(values)])
+    lo, hi = float(min(path.min(), output)), float(max(path.max(), output))
+    width = hi - lo or max(abs(hi), 1.0)
+    logit = output_label == "logit"
+    from_zero = logit or lo - 0.5 * width <= 0.0 <= hi + 0.5 * width
+    if from_zero:
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+        width = hi - lo or 1.0
+    scale = max([abs(v) for v in values] + [1e-12])
+
+    longest = max(len(line) for label in y_labels for line in label.split("\n"))
+    fig = new_figure(float(np.clip(4.5 + 0.075 * longest, 9.0, 14.0)),
+                     1.6 + 0.32 * (len(values) + 2), layout="constrained")  # fmt: skip
+    ax = fig.subplots()
+    if from_zero:
+        ax.barh(ypos[0], bias, color=NEUTRAL_COLOR, height=0.6)
+        ax.barh(ypos[-1], output, color="black", height=0.6)
+        ax.axvline(0.0, color="black", lw=0.8)
+    else:  # markers: a bar from 0 would fill the axis with the bias
+        ax.plot([bias], [ypos[0]], marker="D", color=NEUTRAL_COLOR, markersize=8)
+        ax.plot([output], [ypos[-1]], marker="D", color="black", markersize=8)
+        ax.axvline(bias, color=NEUTRAL_COLOR, lw=0.8, ls=":")
     running = bias
     for i, v in enumerate(values, start=1):
         ax.barh(ypos[i], v, left=running, height=0.6,
                 color=POSITIVE_COLOR if v >= 0 else NEGATIVE_COLOR)  # fmt: skip
         ax.plot([running, running], [ypos[i - 1] - 0.3, ypos[i] + 0.3], color="black", lw=0.5)
         running += v
-    ax.barh(ypos[-1], output, color="black", height=0.6)
-    span = max(abs(bias), abs(output), *(abs(v) for v in values), 1e-9)
-    for y, v, left in zip(ypos, [bias, *values, output],
-                          [0.0, *np.cumsum([bias, *values])[:-1], 0.0]):  # fmt: skip
-        end = left + v
-        ax.text(end + (0.01 * span if v >= 0 else -0.01 * span), y, f"{v:+.3f}",
-                va="center", ha="left" if v >= 0 else "right", fontsize=8)  # fmt: skip
-    ax.axvline(0.0, color="black", lw=0.8)
+    ax.plot([running, running], [ypos[-2] - 0.3, ypos[-1] + 0.3], color="black", lw=0.5)
+    ax.set_xlim(lo - 0.06 * width, hi + 0.06 * width)
+    ax.set_ylim(ypos[-1] - 0.7, ypos[0] + 0.7)
     ax.set_yticks(ypos)
     ax.set_yticklabels(y_labels, fontsize=9)
-    ends = np.concatenate([[0.0, bias, output], bias + np.cumsum(values)])
-    low, high = min(ends.min(), 0.0), max(ends.max(), 0.0)
-    pad = 0.18 * (high - low or 1.0)  # room for the value labels on both sides
-    ax.set_xlim(low - pad, high + pad)
-    ax.set_xlabel(f"Contribution w(x)·z(x) to the {what}")
+    # the numbers in a column of their own, inside the figure whatever the bars' lengths
+    right = ax.secondary_yaxis("right")
+    right.set_yticks(ypos, labels=[_amount(bias, scale, sign=False),
+                                   *[_amount(v, scale) for v in values],
+                                   _amount(output, scale, sign=False)], fontsize=8)  # fmt: skip
+    right.tick_params(length=0)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,g}"))
+    xlabel = f"Contribution w(x)·z(x) to the {what}"
+    if not from_zero:
+        xlabel += f"\n(the axis starts near the bias, {_amount(bias, scale, sign=False)}, not at 0)"
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("feature = value (ref. = reference value), by |contribution|")
-    ax.set_title(title or f"Explanation of row {row}", fontsize=10)
+    title = title or f"Explanation of row {row}"
+    if cls is not None:
+        title += f"\nclass {cls} against the mean of the other classes"
+    ax.set_title(title, fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     return fig
 
@@ -300,7 +362,8 @@ def dependence_figure(model, X, feature, *, cls=None, title: str | None = None,
     Args:
         feature: a name of ``explain``'s features (a column of the frame the model was fit on).
         cls: multiclass: the class whose contribution (against the mean of the others) is shown
-            (default: the first class).
+            (default: the first class; the title names it). :func:`explained_class` gives the
+            class a waterfall explains, so that both figures show the same one.
         n_values: quantiles of a numeric feature in the grid (with twice as many evenly spaced
             values).
     """
@@ -311,9 +374,10 @@ def dependence_figure(model, X, feature, *, cls=None, title: str | None = None,
     j = names.index(feature)
     if expl.contributions.ndim == 3:
         cls = expl.class_names[0] if cls is None else cls
-        what = f"{expl.output_name} of class {cls} vs. the others"
+        what = f"{expl.output_name} of class {cls} vs. the mean of the others"
     else:
         what = expl.output_name
+        cls = None
 
     def contribution(e) -> np.ndarray:
         return e.contrastive(cls)[:, j] if e.contributions.ndim == 3 else e.contributions[:, j]
@@ -370,9 +434,11 @@ def dependence_figure(model, X, feature, *, cls=None, title: str | None = None,
         ax.set_xlabel(f"{feature} (category)")
     ax.axhline(0.0, color="black", lw=0.6)
     ax.set_ylabel(f"Contribution to the {what}")
-    ax.set_title((title or f"INN dependence on {feature}") +
-                 f"\n{len(contrib)} rows; the spread at one value is the effect of the other "
-                 f"features{note}", fontsize=9)  # fmt: skip
+    head = title or f"INN dependence on {feature}"
+    if cls is not None:
+        head += f", class {cls} against the mean of the other classes"
+    ax.set_title(head + f"\n{len(contrib)} rows; the spread at one value is the effect of the "
+                 f"other features{note}", fontsize=9)  # fmt: skip
     fig.legend(fontsize=7, loc="outside lower center", ncol=3)  # off the points
     ax.grid(alpha=0.3)
     return fig
@@ -381,7 +447,9 @@ def dependence_figure(model, X, feature, *, cls=None, title: str | None = None,
 def _text(value) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return "missing"
-    return f"{value:.4g}" if isinstance(value, (float, np.floating)) else str(value)
+    if isinstance(value, (float, np.floating)):  # 31,770 rather than 3.177e+04
+        return f"{value:,.0f}" if 1e4 <= abs(value) < 1e12 else f"{value:.4g}"
+    return str(value)
 
 
 def load_importances(results_dir, method: str, dataset_id) -> dict[str, float] | None:
@@ -503,7 +571,7 @@ def explanation_figures(
     dataset_id,
     out_dir,
     *,
-    results_dir="results",
+    results_dir="runs",
     seed: int = 0,
     row: int = 0,
     dependence: int = DEPENDENCE_FEATURES,
@@ -531,8 +599,10 @@ def explanation_figures(
 
     test = saved.test_rows()
     row = min(max(row, 0), len(test) - 1)
+    cls = explained_class(model, test, row)  # the waterfall's class, also the dependence's
     files += save_figure(
-        waterfall_figure(model, test, row, title=f"INN explanation of test row {row} of {label}"),
+        waterfall_figure(model, test, row, title=f"INN explanation of test row {row} of {label}",
+                         cls=cls, target=str(saved.data.dataset.y.name)),
         out_dir / f"row_{dataset_id}_{row}", pdf=pdf,
     )  # fmt: skip
 
@@ -542,7 +612,7 @@ def explanation_figures(
         for j in top:
             feature = str(names[j])
             files += save_figure(
-                dependence_figure(model, test, feature,
+                dependence_figure(model, test, feature, cls=cls,
                                   title=f"INN dependence on {feature}, {label} (test rows)"),
                 out_dir / f"dependence_{dataset_id}_{_file_part(feature)}", pdf=pdf,
             )  # fmt: skip
@@ -555,12 +625,13 @@ def explanation_figures(
             importances[method] = found
         else:
             missing.append(method)
-    note = f"from the result files under {results_dir} (mean over seeds)"
+    note = "each method's global importances, mean over its seeds"
     if missing:
-        msg = f"missing importances of {', '.join(missing)} on {dataset_id} (none under " \
-              f"{results_dir})"
-        notes.append(msg)
-        note += f"; {msg}"
+        notes.append(f"importance comparison on {dataset_id}: {', '.join(missing)} missing (no "
+                     f"result under {results_dir}), so the figure shows "
+                     f"{', '.join(method_label(m) for m in importances)} only; make one with: "
+                     f"python baseline_experiment.py --model {missing[0]} --dataset_id "
+                     f"{dataset_id} --output_dir {results_dir}")
     files += save_figure(
         importance_comparison_figure(importances, f"Global importances on {label}", note=note),
         out_dir / f"importance_vs_baselines_{dataset_id}", pdf=pdf,
@@ -576,10 +647,13 @@ def explanation_figures(
             out_dir / f"tradeoff_{dataset_id}", pdf=pdf,
         )  # fmt: skip
     else:
+        found = trade["weight_norm"].nunique()
+        where = (f"found {found} in {', '.join(str(p) for p in sources)}" if sources else
+                 f"the sweep folder {sweep_dir} does not exist")
         notes.append(
-            f"trade-off figure skipped: INN results with at least 2 weight_norm values on "
-            f"{dataset_id} are needed, found {trade['weight_norm'].nunique()} under "
-            f"{[str(p) for p in sources]} (make them with benchmarks/weight_norm_sweep.py)"
+            f"trade-off figure skipped: it needs INN runs of {dataset_id} with at least 2 "
+            f"weight_norm values; {where} (make them with: python benchmarks/weight_norm_sweep.py "
+            f"--dataset_id {dataset_id})"
         )
     for msg in notes:
         print(msg)
@@ -599,9 +673,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dataset_id", required=True,
                         help="OpenML id or store key of INN's run, or the stem of the file a "
                              "run read with --data (required)")
-    parser.add_argument("--results_dir", default="results",
+    parser.add_argument("--results_dir", default="runs",
                         help="results tree with INN's run and saved model, and the CatBoost and "
-                             "random forest results (default: results)")
+                             "random forest results (default: runs, where runs write)")
     parser.add_argument("--out_dir", default="figures",
                         help="where the figures go (default: figures)")
     parser.add_argument("--seed", type=int, default=0, help="seed of INN's run (default: 0)")

@@ -15,10 +15,10 @@ Reads the results tree (ours or the reference implementation's format, see
 * ``results_table.tex``: mean ± std test AUROC per dataset and method, best per row in bold.
 * ``datasets_table.tex`` / ``.md``: rows, features, categorical features, classes and missing
   values of every dataset in the tree (loaded through :func:`inn.data.load_dataset`).
-* ``feature_removal.png``: test AUROC of a model retrained without the k most important features
-  of each explainer (``<results_dir>/feature_removal``, made by
-  ``benchmarks/feature_removal.py``).
-* ``xai_rho.png``: interpretability metrics against the feature correlation rho
+* ``feature_removal.png``: the change in test AUROC of a model retrained without the k most
+  important features of each explainer, one panel per dataset, all on the same axis
+  (``<results_dir>/feature_removal``, made by ``benchmarks/feature_removal.py``).
+* ``xai_rho.png``: interpretability metrics against the feature correlation ρ on a linear axis
   (``<results_dir>/xai``, made by ``xai_experiment.py --rho_sweep``).
 * ``two_moons.png``: INN's decision boundary and per-row weights on two moons
   (``<results_dir>/two_moons``, made by ``benchmarks/two_moons.py``).
@@ -338,47 +338,75 @@ def _explainer_style(name: str) -> dict:
         return {"color": NEUTRAL_COLOR, "linestyle": "--", "marker": "x",
                 "label": "random order"}
     return {"color": method_color(name), "linestyle": "-", "marker": "o",
-            "label": f"{method_label(name)}'s importances"}
+            "label": f"{method_label(name)}'s importances",
+            "zorder": 4 if name == REFERENCE else 3}  # INN's curve on top of those it meets
 
 
 def removal_figure(frame: pd.DataFrame):
-    """One panel per dataset and one for the mean: test AUROC of the evaluator retrained
-    without the k most important features of each explainer, against k."""
+    """One panel per dataset and one for the mean: the change in test AUROC of the evaluator
+    retrained without the k most important features of each explainer (against the evaluator
+    on all features, k = 0), against k.
+
+    Every panel has the same y-axis, so a dataset on which removing features changes little
+    (its curves wobble by a few thousandths) looks flat beside one on which it matters; with
+    several seeds the band is the range over the seeds."""
     evaluators = sorted(frame["method"].unique())
     explainers = order_methods(frame["explainer"].unique())
     datasets = sorted(frame["dataset"].unique(), key=_label_sort_key)
+    seeds = sorted(frame["seed"].unique())
+    base = frame[frame["k"] == 0].groupby(["dataset", "seed"])["test_auroc"].mean()
+    frame = frame.assign(change=frame["test_auroc"].to_numpy()
+                         - base.reindex(pd.MultiIndex.from_frame(frame[["dataset", "seed"]]))
+                         .to_numpy())  # fmt: skip
+    frame = frame.dropna(subset=["change"])
     panels = [*datasets, None]  # None: the mean over datasets
     ncol = min(3, len(panels))
     nrow = -(-len(panels) // ncol)
-    fig = new_figure(4.2 * ncol, 3.4 * nrow + 0.6, layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False)).ravel()
+    fig = new_figure(4.2 * ncol, 3.2 * nrow + 0.9, layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False, sharey=True)).ravel()
     for ax, dataset in zip(axes, panels):
         part = frame if dataset is None else frame[frame["dataset"] == dataset]
         for e in explainers:
             rows = part[part["explainer"] == e]
-            if dataset is None:  # mean over datasets of the per-dataset means over seeds
-                per = rows.groupby(["k", "dataset"])["test_auroc"].mean().groupby("k")
-                curve, n = per.mean(), per.size()
-                if n.nunique() > 1:  # only the k every dataset reached
-                    curve = curve[n == n.max()]
-            else:
-                curve = rows.groupby("k")["test_auroc"].mean()
-            ax.plot(curve.index, curve.to_numpy(), **_explainer_style(e))
-        ax.set_title(f"mean over {len(datasets)} datasets" if dataset is None else dataset,
-                     fontsize=10)
-        ax.set_xlabel("k (most important features removed)")
-        ax.set_ylabel("Test AUROC after retraining")
+            # per seed: the change (mean over datasets in the last panel, at the k all reached)
+            per_seed = rows.groupby(["k", "seed"])["change"].agg(["mean", "size"]).reset_index()
+            if dataset is None:
+                full = rows.groupby(["k", "seed"])["dataset"].nunique()
+                keep = full[full == len(datasets)].index
+                per_seed = per_seed.set_index(["k", "seed"]).loc[
+                    lambda f, keep=keep: f.index.isin(keep)].reset_index()
+            stats = per_seed.groupby("k")["mean"].agg(["mean", "min", "max"])
+            style = _explainer_style(e)
+            ax.plot(stats.index, stats["mean"], **style)
+            if len(seeds) > 1:
+                ax.fill_between(stats.index, stats["min"], stats["max"], color=style["color"],
+                                alpha=0.12, linewidth=0)  # fmt: skip
+        if dataset is None:
+            base_text = base.groupby("dataset").mean().mean()
+            title = f"mean over the {len(datasets)} datasets (AUROC at k = 0: {base_text:.3f})"
+        else:
+            title = f"{dataset} (AUROC at k = 0: {base[dataset].mean():.3f})"
+        ax.set_title(title, fontsize=9)
+        ax.axhline(0.0, color="black", linewidth=0.6)
         ax.grid(alpha=0.3)
         ax.xaxis.get_major_locator().set_params(integer=True)
     for ax in axes[len(panels):]:
         ax.set_visible(False)
+    for ax in axes[::ncol]:
+        ax.set_ylabel("change in test AUROC\nafter retraining")
+    for ax in axes[max(0, len(panels) - ncol):len(panels)]:
+        ax.set_xlabel("k (most important features removed)")
+    low = min(-0.05, float(frame["change"].min()) - 0.01)
+    high = max(0.01, float(frame["change"].max()) + 0.01)
+    axes[0].set_ylim(low, high)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=min(5, len(labels)),
-               fontsize=8, title="features ranked by")
-    seeds = sorted(frame["seed"].unique())
+               fontsize=8, title="features ranked by", title_fontsize=8)
+    over = (f"seed {seeds[0]}" if len(seeds) == 1 else
+            f"mean over seeds {', '.join(map(str, seeds))}; band: range over the seeds")
     title = (f"Importance check by feature removal: {', '.join(map(method_label, evaluators))} "
-             f"retrained without the k features each explainer ranks highest (mean over seeds "
-             f"{', '.join(map(str, seeds))}); a faster fall means a better ranking")
+             f"retrained without the k features each explainer ranks highest ({over}). A faster "
+             "fall means a better ranking; every panel has the same y-axis")
     fig.suptitle("\n".join(textwrap.wrap(title, 45 * ncol)), fontsize=9.5)
     return fig
 
@@ -511,7 +539,9 @@ FIGURES = ("gain", "ranks", "table", "datasets", "removal", "rho", "moons")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m plots.paper", description=__doc__,
+    from inn.cli import plain_text
+
+    p = argparse.ArgumentParser(prog="python -m plots.paper", description=plain_text(__doc__),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--results_dir", default="results",
                    help="root of the results tree (default: results)")

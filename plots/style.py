@@ -26,10 +26,19 @@ def method_color(method: str) -> str:
     return UNKNOWN_COLOR if entry is None else entry.color
 
 
-def method_label(method: str) -> str:
-    """The display name of ``method`` from the registry (the name itself when unknown)."""
+def method_label(method: str, task: str | None = None) -> str:
+    """The display name of ``method`` from the registry (the name itself when unknown); on
+    ``task="regression"`` the name of the model it fits there (``logistic_regression`` fits
+    ridge regression)."""
     entry = methods.REGISTRY.get(method)
-    return method if entry is None else entry.label
+    return method if entry is None else entry.label_for(task)
+
+
+def method_label_over(method: str, tasks: Iterable[str]) -> str:
+    """The display name of ``method`` over runs of ``tasks``: both names where it fits another
+    model on some of them (``Logistic regression / Ridge regression``)."""
+    labels = list(dict.fromkeys(method_label(method, t) for t in tasks)) or [method_label(method)]
+    return " / ".join(labels)
 
 
 def order_methods(names: Iterable[str]) -> list[str]:

@@ -3,7 +3,6 @@ synthetic data (real datasets are tested elsewhere)."""
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
@@ -93,7 +92,6 @@ CASES = [
 
 @pytest.mark.parametrize("name,task", CASES)
 def test_fit_predict_importances(name, task):
-    t0 = time.time()
     model, xte, yte, n_features = _fit(name, task)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -120,7 +118,6 @@ def test_fit_predict_importances(name, task):
     assert np.all(imp >= 0)
     assert imp.sum() == pytest.approx(1.0)
     assert isinstance(model.params_, dict) and model.params_
-    assert time.time() - t0 < 60
 
 
 def test_unknown_name_raises():

@@ -47,6 +47,7 @@ def _check_record(rec: dict, method: str, dataset_id) -> None:
         assert m["log_loss"] > 0
 
 
+@pytest.mark.slow
 @needs_store
 def test_inn_and_baselines_share_split_and_feature_names(tmp_path):
     out = tmp_path / "results"

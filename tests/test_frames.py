@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.pipeline import make_pipeline
+from tolerances import assert_adds_up
 
 import inn
 from inn.data import TabularPreprocessor
@@ -67,14 +68,13 @@ def test_explanation_is_per_original_column_and_adds_up():
     assert expl.positive_class == "yes" and expl.output_name == "logit of class yes"
     frame = expl.to_frame()
     assert list(frame.columns) == [*COLUMNS, "bias", "output"]
-    np.testing.assert_allclose(frame[COLUMNS].sum(axis=1) + frame["bias"], frame["output"],
-                               rtol=1e-6, atol=1e-6)  # fmt: skip
+    assert_adds_up(frame[COLUMNS], frame["output"], frame["bias"])
     np.testing.assert_allclose(frame["output"], model.decision_function(rows), atol=1e-4)
     # one-hot columns summed: equal to the sum of the encoded columns' contributions
     enc = model.explain(rows, per_column=False)
     city = [i for i, n in enumerate(enc.feature_names) if n.startswith("city=")]
     assert len(city) == 4  # Berlin, Paris, Rome, missing
-    np.testing.assert_allclose(frame["city"], enc.contributions[:, city].sum(axis=1))
+    assert_adds_up(enc.contributions[:, city], frame["city"])
     # the rows' values as given, the reference in original units
     pd.testing.assert_frame_equal(expl.values, rows.reset_index(drop=True))
     imputed = X["income"].fillna(X["income"].median())
@@ -96,7 +96,7 @@ def test_unseen_categories_and_missing_values_at_predict_do_not_fail():
     proba = model.predict_proba(new)
     assert np.isfinite(proba).all()
     expl = model.explain(new)
-    np.testing.assert_allclose(expl.contributions.sum(axis=1) + expl.bias, expl.output)
+    assert_adds_up(expl.contributions, expl.output, expl.bias)
     assert expl.values["city"].iloc[0] == "Oslo"
 
 
@@ -125,8 +125,7 @@ def test_multiclass_and_regression_on_frames():
     for cls in clf.classes_:
         part = frame[cls]
         assert list(part.columns) == [*COLUMNS, "bias", "output"]
-        np.testing.assert_allclose(part[COLUMNS].sum(axis=1) + part["bias"], part["output"],
-                                   rtol=1e-6, atol=1e-6)  # fmt: skip
+        assert_adds_up(part[COLUMNS], part["output"], part["bias"])
     assert [c for c in expl.row(0).columns if c.startswith("contribution")] == [
         f"contribution[{c}]" for c in clf.classes_]
     reg = inn.INNRegressor(**FAST).fit(X, X["age"].fillna(40) * 2.0 + 5)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from tolerances import CROSS_CPU_ATOL
 
 import inn
 from inn.data import DatasetError, TabularPreprocessor, dataset_key, list_store, load_dataset
@@ -116,11 +117,22 @@ def test_suite_and_xai_check_keys(tmp_path):
 
 # ------------------------------------------------------------ 3. hangs, silent wrong settings
 def test_schedule_is_cheap_for_any_number_of_restarts():
-    start = time.perf_counter()
-    assert cycle_length(1000, 10**9, 2) == 1
-    assert cycle_length(1000, 10**9, 1) == 1
+    lines = []
+
+    def count(frame, event, arg):  # the lines cycle_length executes: its work, not its time
+        if frame.f_code is cycle_length.__code__:
+            lines.append(event)
+            return count
+        return None
+
+    sys.settrace(count)
+    try:
+        assert cycle_length(1000, 10**9, 2) == 1
+        assert cycle_length(1000, 10**9, 1) == 1
+    finally:
+        sys.settrace(None)
+    assert 0 < len(lines) < 200  # log2(1000) loop turns, not 10**9
     assert cycle_length(700, 3, 2) == 100  # unchanged for ordinary settings: 700 / (1+2+4)
-    assert time.perf_counter() - start < 1.0
     X, y = _data()
     inn.INNClassifier(**{**FAST, "nr_restarts": 10**9}).fit(X, y)  # returns, no hang
 
@@ -330,9 +342,13 @@ def test_huge_columns_warned_or_handled():
         warnings.simplefilter("error")  # robust scaling handles it: no warning
         inn.INNClassifier(**FAST).fit(X, y)
     binary = X.copy()
-    binary[:, 2] = np.where(binary[:, 2] > 0, 1e30, 0.0)  # two values: not robust-scaled
-    with pytest.warns(UserWarning, match=r"\['x2'\]"):
-        inn.INNClassifier(**FAST).fit(binary, y)
+    binary[:, 2] = np.where(binary[:, 2] > 0, 1e30, 0.0)  # two values: scaled to {0, 1} too
+    flag = np.where(binary > 0, 1.0, 0.0) * (np.arange(4) == 2) + X * (np.arange(4) != 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # issue 29: no longer fed to the network unscaled
+        huge = inn.INNClassifier(**FAST).fit(binary, y).predict_proba(binary)
+    np.testing.assert_allclose(huge, inn.INNClassifier(**FAST).fit(flag, y).predict_proba(flag),
+                               atol=1e-6)
     frame = pd.DataFrame({"a": np.linspace(1, 2, 50) * 1e200, "b": np.arange(50.0)})
     with pytest.raises(ValueError, match=r"columns \['a'\] are too large to standardise"):
         TabularPreprocessor().fit(frame)
@@ -385,7 +401,7 @@ def test_huge_regression_target_standardised_safely():
 # predict_proba[:, 1] (classifiers) and predict (regressor) on the first 4 rows of _data() (CPU,
 # one thread). fit runs inside torch.random.fork_rng and seeds its own draws, so the caller's
 # random state must neither change them nor be changed; the tolerance only allows other CPUs'
-# float32 kernels to round differently.
+# float32 kernels to round differently (tests/tolerances.py: measured, and why that size).
 BEFORE = {  # recorded with the byte-mask dropout of issue 17's second round
     "inn": [0.5083139269926522, 0.39274894751761674, 0.4144490314196909, 0.4408141707284288],
     "tabresnet": [0.5102994399591582, 0.4054271619396092, 0.4147915079108367,
@@ -416,7 +432,7 @@ def test_fit_leaves_torch_random_state_alone_and_results_unchanged():
     second = _recorded_fits()
     for name, values in BEFORE.items():
         assert np.array_equal(first[name], second[name])  # same seed, same bits
-        np.testing.assert_allclose(first[name], values, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(first[name], values, rtol=0, atol=CROSS_CPU_ATOL)
 
 
 def test_result_files_get_the_umask_mode(tmp_path):
@@ -544,6 +560,7 @@ def test_lock_is_exclusive_and_recovered_from_dead_holders(tmp_path):
     assert not (tmp_path / locks.LOCK_FILE).exists()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_pool_workers_die_with_a_killed_driver(tmp_path):
     datasets = [1510, 37, 40]
@@ -569,6 +586,7 @@ def test_pool_workers_die_with_a_killed_driver(tmp_path):
     assert not survivors, "pool workers outlived their driver"
 
 
+@pytest.mark.slow
 def test_concurrent_runs_share_the_cells(tmp_path):
     datasets = [1510, 37]
     _needs_store(datasets)

@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from builders import customers_frame  # noqa: E402
+from tolerances import assert_adds_up  # noqa: E402
 
 from inn.data import resolve_data_dir  # noqa: E402
 from inn.explanation import Explanation  # noqa: E402
@@ -206,8 +207,7 @@ def test_explanation_figures(tree, tmp_path):
     saved = explanations.load_run(tree, 1510, seed=0)
     expl = saved.explain_test()
     assert expl.feature_names == list(saved.data.dataset.X.columns)
-    np.testing.assert_allclose(expl.contributions.sum(axis=1) + expl.bias, expl.output,
-                               rtol=1e-5, atol=1e-5)  # fmt: skip
+    assert_adds_up(expl.contributions, expl.output, expl.bias)
     # the figure draws the saved model's importances, which are the result file's: those of
     # the training rows (not the test rows)
     recorded = saved.record["feature_importances"]
@@ -254,8 +254,9 @@ def test_explanations_cli_reports_missing_baselines(tmp_path, capsys):
                             "--out_dir", str(out), "--sweep_dir", str(tmp_path / "none")])
     assert rc == 0
     printed = capsys.readouterr().out
-    assert "missing importances of catboost, random_forest" in printed
-    assert "trade-off figure skipped" in printed
+    assert "catboost, random_forest missing" in printed
+    assert "trade-off figure skipped" in printed and "does not exist" in printed
+    assert "[]" not in printed  # once "found 0 under []"
     _nonempty(out / "importance_40.png")
     _nonempty(out / "row_40_0.png")
 
@@ -337,3 +338,90 @@ def test_figure_functions_take_a_fitted_model():
     assert labels[-1] == f"output: logit of class yes\nP(yes) = {p:.3f}"
     with pytest.raises(ValueError, match="unknown feature"):
         explanations.dependence_figure(models[0], X, "height")
+
+
+# ------------------------------------------------------------------------------ what a reader sees
+def test_runtime_figure_keeps_devices_apart():
+    """A GPU's times never share a box (or a panel) with a CPU's."""
+    rows = [{"method": m, "task": "binary", "device": d, "train_time_s": t,
+             "inference_time_s": 0.01}
+            for m, d, t in (("inn", "cpu (x86_64, 2 cores)", 3.0),
+                            ("catboost", "cpu (x86_64, 2 cores)", 9.0),
+                            ("tabm", "cuda (NVIDIA H200)", 0.5))]  # fmt: skip
+    fig = comparison.runtime_figure(pd.DataFrame(rows * 3))
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles.count("on cpu (x86_64, 2 cores)") == 2  # training and inference
+    assert titles.count("on cuda (NVIDIA H200)") == 2
+    gpu = [ax for ax in fig.axes if "cuda" in ax.get_title()][0]
+    assert [t.get_text().split("\n")[0] for t in gpu.get_xticklabels()] == ["TabM"]
+
+
+def test_ridge_runs_are_labelled_ridge():
+    assert style.method_label("logistic_regression") == "Logistic regression"
+    assert style.method_label("logistic_regression", "regression") == "Ridge regression"
+    assert style.method_label("inn", "regression") == "INN"
+    assert style.method_label_over("logistic_regression", ["binary", "regression"]) == \
+        "Logistic regression / Ridge regression"  # fmt: skip
+
+
+def _small_regression(offset: float):
+    import inn
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"area": rng.uniform(50, 200, 200), "rooms": rng.integers(1, 6, 200)})
+    y = pd.Series(offset + 300.0 * X["area"] + 2000.0 * X["rooms"], name="price")
+    model = inn.INNRegressor(nr_epochs=2, additive_epochs=1, hidden_size=16, random_state=0,
+                             device="cpu", verbose=0).fit(X, y)  # fmt: skip
+    return model, X
+
+
+def test_regression_waterfall_does_not_let_the_bias_fill_the_axis():
+    model, X = _small_regression(offset=100_000.0)
+    fig = explanations.waterfall_figure(model, X, 0, target="price")
+    ax = fig.axes[0]
+    low, high = ax.get_xlim()
+    expl = model.explain(X.iloc[[0]])
+    bias = float(expl.bias[0])
+    assert low > 0 and low <= bias <= high  # the axis starts near the bias, not at 0
+    contributions = np.abs(expl.contributions[0]).sum()
+    assert high - low < 3 * max(contributions, abs(float(expl.output[0]) - bias))
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[-1] == "output: prediction of price"
+    # the numbers stand in their own column, with thousands separators and no long decimals
+    numbers = [t.get_text() for t in ax.child_axes[0].get_yticklabels()]
+    assert abs(float(numbers[0].replace(",", "")) - bias) <= 1  # 145,416: no decimals here
+    assert all("." not in n or len(n.split(".")[1]) <= 3 for n in numbers)
+    assert "the axis starts near the bias" in ax.get_xlabel()
+
+
+def test_multiclass_waterfall_and_dependence_name_the_same_class():
+    import inn
+
+    frame = customers_frame()
+    X = frame.drop(columns="bought")
+    y = pd.Series(np.where(X["age"] < 40, "young", np.where(X["age"] < 60, "mid", "old")))
+    model = inn.INNClassifier(nr_epochs=2, hidden_size=16, random_state=0, device="cpu",
+                              verbose=0).fit(X, y)  # fmt: skip
+    cls = explanations.explained_class(model, X, 3)
+    assert cls == model.classes_[int(np.argmax(model.predict_proba(X.iloc[[3]])[0]))]
+    water = explanations.waterfall_figure(model, X, 3).axes[0]
+    dep = explanations.dependence_figure(model, X, "spend", cls=cls).axes[0]
+    for text in (water.get_title(), dep.get_title()):
+        assert f"class {cls} against the mean of the other classes" in text
+
+
+def test_removal_figure_says_one_seed_and_shares_its_axis():
+    rows = []
+    for dataset, drop in (("wdbc (1510)", 0.001), ("credit-g (31)", 0.05)):
+        for k in range(4):
+            for explainer in ("inn", "random"):
+                rows.append({"method": "random_forest", "explainer": explainer, "k": k,
+                             "dataset": dataset, "seed": 0,
+                             "test_auroc": 0.9 - k * (drop if explainer == "inn" else 0.0)})
+    from plots import paper
+
+    fig = paper.removal_figure(pd.DataFrame(rows))
+    assert "seed 0" in fig._suptitle.get_text() and "mean over seeds 0" not in \
+        fig._suptitle.get_text()  # fmt: skip
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len({ax.get_ylim() for ax in visible}) == 1  # noise cannot look like signal

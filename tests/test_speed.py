@@ -1,13 +1,14 @@
-"""Speed work: the default training path is pinned to the bit, the shortcuts (input-encoding
-cache, masked copies built from the encoding, contributions from the forward pass, byte-mask
-dropout) equal or behave as what they replace, and the thread setting (estimators, scripts, Ray
-tasks) is applied and undone."""
+"""Speed work: the default training path is deterministic and keeps its recorded numbers (to
+float32 rounding across CPUs), the shortcuts (input-encoding cache, masked copies built from the
+encoding, contributions from the forward pass, byte-mask dropout) equal or behave as what they
+replace, and the thread setting (estimators, scripts, Ray tasks) is applied and undone."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
+from tolerances import CROSS_CPU_ATOL, assert_adds_up
 
 import inn
 from inn.threads import resolve_threads
@@ -27,8 +28,8 @@ def _pin_data():
 # Recorded with the byte-mask dropout and the fused linear-part sums (issue 17's second round),
 # CPU, one torch thread: the first three rows' predictions and a checksum over all 600 rows (sum
 # of p[:, c] * c for the classifiers, of the predictions for the regressor). Default settings
-# except the epochs. Until that round they were pinned to commit 803bb27's numbers.
-PINNED = {
+# except the epochs.
+RECORDED = {
     "inn_binary": (
         [0.39194348902288767, 0.6080565109771123, 0.45751133218268925, 0.5424886678173108,
          0.35343786898520946, 0.6465621310147905], 339.47358038322955),
@@ -44,8 +45,8 @@ PINNED = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(PINNED))
-def test_default_cpu_training_is_bit_identical(case):
+def _default_fit(case: str) -> np.ndarray:
+    """``case``'s predictions on its 600 training rows, trained with one torch thread."""
     X, logit = _pin_data()
     few = {"nr_epochs": 4, "additive_epochs": 3}
     est, y = {
@@ -62,12 +63,22 @@ def test_default_cpu_training_is_bit_identical(case):
         est.fit(X, y.astype(int) if y.dtype == bool else y)
     finally:
         torch.set_num_threads(before)
-    p = np.asarray(est.predict(X) if case == "inn_regression" else est.predict_proba(X),
-                   dtype=np.float64)
+    return np.asarray(est.predict(X) if case == "inn_regression" else est.predict_proba(X),
+                      dtype=np.float64)
+
+
+@pytest.mark.parametrize("case", sorted(RECORDED))
+def test_default_cpu_training_is_deterministic_and_matches_the_record(case):
+    """The same seed gives the same bits on one machine (two fits here); against the numbers
+    recorded on another machine only float32 rounding may differ (CROSS_CPU_ATOL says how
+    much, and why)."""
+    p = _default_fit(case)
+    assert np.array_equal(_default_fit(case), p)
+    rows, total = RECORDED[case]
+    np.testing.assert_allclose(p[:3].ravel(), rows, rtol=0, atol=CROSS_CPU_ATOL)
     checksum = p if p.ndim == 1 else p[:, 1:] * np.arange(1, p.shape[1])
-    rows, total = PINNED[case]
-    assert p[:3].ravel().tolist() == rows
-    assert float(checksum.sum()) == total
+    n = len(p)
+    assert float(checksum.sum()) / n == pytest.approx(total / n, abs=CROSS_CPU_ATOL)
 
 
 def test_cpu_steps_run_eagerly_from_one_generator():
@@ -148,6 +159,7 @@ def test_run_records_the_threads_it_trained_with():
     assert record["threads"] == 2 and "n_jobs" not in record["hyperparameters"]
 
 
+@pytest.mark.slow
 def test_ray_task_trains_with_its_cells_cpus(tmp_path):
     """Each Ray task sets the thread count of its cell (its CPU request), as the local pool
     does, so a cell cannot oversubscribe the cores its neighbours use."""
@@ -222,5 +234,5 @@ def test_contributions_from_the_forward_pass_equal_a_second_pass(members):
     assert out.z is not None
     second = out.weights * module.inputs(x)[0].unsqueeze(-1)
     assert torch.equal(module.contributions(x, out), second)
-    torch.testing.assert_close(second.sum(1) + out.bias, out.logits, rtol=1e-5, atol=1e-5)
+    assert_adds_up(second.detach().numpy(), out.logits.detach().numpy(), out.bias.detach().numpy())
     assert torch.equal(out.rows(5, 9).z, out.z[5:9])

@@ -75,6 +75,7 @@ def _wait_for_results(proc: subprocess.Popen, out: Path, at_least: int, timeout:
     raise AssertionError("no results appeared in time")
 
 
+@pytest.mark.slow
 def test_local_kill_and_resume(tmp_path):
     _need_store()
     out = tmp_path / "results"
@@ -113,6 +114,7 @@ def test_local_kill_and_resume(tmp_path):
     assert "average rank" in text and "mean test AUROC" in text
 
 
+@pytest.mark.slow
 def test_ray_local_instance(tmp_path):
     _need_store()
     pytest.importorskip("ray")

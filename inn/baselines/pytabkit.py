@@ -110,7 +110,10 @@ class PytabkitBaseline(Model):
         n_threads = self.n_jobs if self.n_jobs > 0 else (os.cpu_count() or 1)
         # "auto" means the CPU (as for TabNet): results then do not depend on the GPU type
         device = "cpu" if self.device in (None, "auto") else self.device
-        kw: dict[str, Any] = {"random_state": self.seed, "n_threads": n_threads, "device": device}
+        # pytabkit seeds a RandomState with random_state + 1, which numpy refuses for the
+        # largest seed (2**32 - 1): that one runs as 2**32 - 2
+        seed = min(self.seed, 2**32 - 2)
+        kw: dict[str, Any] = {"random_state": seed, "n_threads": n_threads, "device": device}
         kw.update(self.params)
         kw["verbosity"] = self._verbosity
         self.device_ = str(kw["device"])

@@ -13,6 +13,7 @@ import pandas as pd
 
 from inn.tasks import TASKS
 
+from .columns import AmbiguousDates, decimal_years
 from .store import DatasetError
 
 logger = logging.getLogger("inn.data")
@@ -116,7 +117,7 @@ def build_dataset(
         raise DatasetError(f"{label}: columns entirely missing: {all_missing}")
 
     categorical = [c for c in X.columns if c in set(categorical)]
-    columns = {}
+    columns, dates = {}, []
     for col in X.columns:
         s = X[col]
         if col in categorical:
@@ -127,6 +128,14 @@ def build_dataset(
         if pd.api.types.is_numeric_dtype(s.dtype):
             columns[col] = s.astype("float64")
             continue
+        try:  # dates become numbers one can read back, not nanoseconds or one-hot categories
+            years = decimal_years(s)
+        except AmbiguousDates as err:
+            raise DatasetError(f"{label}: column {str(col)!r}: {err}") from None
+        if years is not None:
+            columns[col] = years
+            dates.append(str(col))
+            continue
         converted = pd.to_numeric(s, errors="coerce")
         if converted.isna().sum() == s.isna().sum():
             columns[col] = converted.astype("float64")
@@ -136,6 +145,9 @@ def build_dataset(
             columns[col] = _as_category(s)
     X = pd.DataFrame(columns, index=X.index)
     categorical = [c for c in X.columns if c in set(categorical)]
+    if dates:
+        logger.info("%s: date columns %s read as decimal years (2021.5 = noon of 2 July 2021)",
+                    label, dates)
 
     if task is None:
         task = infer_task(y)
@@ -154,7 +166,7 @@ def build_dataset(
         n_classes = int(y.nunique())
         if n_classes < 2:
             raise DatasetError(
-                f"{label}: target {y.name!r} has a single class {y.iloc[0]!r}"
+                f"{label}: target {y.name!r} has a single class {_plain(y.iloc[0])!r}"
             )
         if task == "binary" and n_classes != 2:
             raise DatasetError(f"{label}: task is binary but the target has {n_classes} classes")
@@ -176,3 +188,8 @@ def infer_task(y: pd.Series) -> str:
     ):
         return "binary" if y.nunique(dropna=True) == 2 else "multiclass"
     return "regression"
+
+
+def _plain(value):
+    """A numpy scalar as the Python value, so messages show ``0``, not ``np.int64(0)``."""
+    return value.item() if hasattr(value, "item") else value

@@ -55,7 +55,8 @@ def load_dataset(dataset_id: str | int | DataFile,
 
     from .openml_source import fetch_openml_raw
 
-    where = f"store {folder} has no {key}.parquet" if folder is not None else "no store folder"
+    where = (f"the store {folder} has no {key}.parquet" if folder is not None else
+             "no dataset store: set INN_DATA_DIR (or pass data_dir / --data_dir) to its folder")
     try:
         X, y, categorical, name = fetch_openml_raw(public_id)
     except DatasetError:
@@ -64,8 +65,9 @@ def load_dataset(dataset_id: str | int | DataFile,
         msg = " ".join(str(exc).split())
         if len(msg) > 300:
             msg = msg[:300] + "..."
+        # from None: one line says it all; the chain (socket error, probe, ...) adds nothing
         raise DatasetError(
             f"dataset {public_id!r}: not found ({where}) and OpenML failed: "
             f"{type(exc).__name__}: {msg}"
-        ) from exc
+        ) from None
     return build_dataset(public_id, name, X, y, categorical, None, "openml")

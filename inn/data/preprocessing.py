@@ -12,6 +12,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from inn.validation import Choice, Int
 
+from .columns import decimal_years, is_datetime, is_identifier
+
 logger = logging.getLogger("inn.data")
 
 MISSING = "missing"
@@ -27,15 +29,26 @@ def _is_categorical_dtype(dtype) -> bool:
     return (
         isinstance(dtype, pd.CategoricalDtype)
         or pd.api.types.is_bool_dtype(dtype)
-        or not pd.api.types.is_numeric_dtype(dtype)
+        or not (pd.api.types.is_numeric_dtype(dtype) or is_datetime(dtype))
     )
+
+
+def _holds_dates(col: pd.Series) -> bool:
+    """An object/string column whose values are all dates (read as decimal years)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return False
+    try:
+        return decimal_years(col) is not None
+    except ValueError:  # ambiguous dates: _as_float says so
+        return True
 
 
 def categorical_columns(X: pd.DataFrame, categorical=None) -> list:
     """``categorical`` (checked against the frame), or the columns of category/object/string/bool
-    dtype when it is None."""
+    dtype when it is None (date columns are numeric: decimal years)."""
     if categorical is None:
-        return [c for c in X.columns if _is_categorical_dtype(X[c].dtype)]
+        return [c for c in X.columns
+                if _is_categorical_dtype(X[c].dtype) and not _holds_dates(X[c])]
     absent = [c for c in categorical if c not in X.columns]
     if absent:
         raise ValueError(f"categorical columns {absent} are not in the frame")
@@ -53,8 +66,15 @@ def _as_strings(col: pd.Series) -> np.ndarray:
 
 
 def _as_float(col: pd.Series, name) -> np.ndarray:
+    """A numeric column as float64 (dates as decimal years, see :mod:`inn.data.columns`)."""
     if isinstance(col.dtype, pd.CategoricalDtype):
         col = col.astype(object)
+    try:
+        years = decimal_years(col)
+    except ValueError as exc:
+        raise ValueError(f"date column {name!r}: {exc}") from None
+    if years is not None:
+        return years.to_numpy(dtype="float64")
     try:
         values = pd.to_numeric(col, errors="raise").astype("float64").to_numpy()
     except (TypeError, ValueError) as exc:
@@ -101,7 +121,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     Missing categorical values are the category ``"missing"``. Categories unseen in training
     give all-zero one-hot columns at transform. Columns constant in the training data are
-    dropped (logged). ``transform`` returns float32 without NaN.
+    dropped (logged), and so are identifier columns: categorical ones with a different value in
+    each of more than ``max_categories`` training rows (``identifier_features_``, logged). Date
+    columns (datetime dtype, or texts that are all dates) are numeric: decimal years (logged).
+    ``transform`` returns float32 without NaN.
 
     Fitted attributes: ``feature_names_out_`` (e.g. ``"checking_status=A11"``), ``feature_map_``
     (original feature of each output column), ``original_features_`` (kept original features,
@@ -133,8 +156,12 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
 
         numeric_cols, numeric_blocks, categories, dropped = [], [], {}, []
+        identifiers, dates = [], []
         for col in X.columns:
             if col in cats:
+                if is_identifier(X[col], self.max_categories):
+                    identifiers.append(col)
+                    continue
                 values = _as_strings(X[col])
                 counts = pd.Series(values).value_counts()
                 if len(counts) <= 1:
@@ -149,6 +176,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                     categories[col] = ([k for k, _ in order], False)
             else:
                 values = _as_float(X[col], col)
+                if not pd.api.types.is_numeric_dtype(X[col].dtype):
+                    dates.append(str(col))
                 finite = values[~np.isnan(values)]
                 if finite.size == 0 or np.all(finite == finite[0]):
                     dropped.append(col)
@@ -159,7 +188,14 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             logger.info("preprocessor: dropped constant training columns %s", [
                 str(c) for c in dropped
             ])
+        if identifiers:
+            logger.info("preprocessor: dropped identifier columns %s (a different text in each "
+                        "training row: nothing to learn from)", [str(c) for c in identifiers])
+        if dates:
+            logger.info("preprocessor: date columns %s read as decimal years (2021.5 = noon of 2 "
+                        "July 2021)", dates)
         self.dropped_features_ = [str(c) for c in dropped]
+        self.identifier_features_ = [str(c) for c in identifiers]
 
         self.numeric_features_ = numeric_cols
         self.categorical_features_ = [c for c in X.columns if c in categories]
@@ -328,6 +364,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             "columns": _plain(list(self.feature_names_in_)),
             "numeric_features": _plain(list(self.numeric_features_)),
             "dropped_features": list(self.dropped_features_),
+            "identifier_features": list(self.identifier_features_),
             "medians": self.medians_.tolist(),
             "scaler": scaler,
             "categorical_features": [
@@ -345,6 +382,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         pre.feature_names_in_ = np.asarray(columns, dtype=object)
         pre.n_features_in_ = len(columns)
         pre.dropped_features_ = list(state["dropped_features"])
+        pre.identifier_features_ = list(state.get("identifier_features", []))
         pre.numeric_features_ = list(state["numeric_features"])
         pre.medians_ = np.asarray(state["medians"], dtype=np.float64)
         pre.scaler_ = _scaler_from_state(state["scaler"], len(pre.numeric_features_))

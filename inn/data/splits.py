@@ -34,6 +34,13 @@ class Splits:
         return h.hexdigest()[:16]
 
 
+def derive_seed(seed: int, k: int) -> int:
+    """The ``k``-th secondary seed of ``seed``, in the same range [0, 2**32 - 1]: ``seed + k``
+    wrapped around, so the largest seed has secondaries too (and every other seed keeps those it
+    always had)."""
+    return (int(seed) + k) % 2**32
+
+
 def _check_fraction(name: str, value: float) -> float:
     value = float(value)
     if not 0.0 < value < 1.0:
@@ -100,7 +107,7 @@ def make_splits(
     strat = labels if classification else None
     rest, test = split_positions(positions, strat, test_size, seed)
     train, val = split_positions(
-        rest, labels[rest] if classification else None, val_size, seed + 1
+        rest, labels[rest] if classification else None, val_size, derive_seed(seed, 1)
     )
     return Splits(train=train, val=val, test=test)
 
@@ -125,9 +132,11 @@ def check_scorable(y, task: str, splits: Splits, label: str = "dataset") -> None
         classes = pd.unique(labels)
         short = {str(c): int(counts.get(c, 0)) for c in classes if counts.get(c, 0) < min_rows}
         if short:
+            shown = dict(list(short.items())[:5])  # a continuous target has hundreds
+            more = f" and {len(short) - 5} more of its {len(classes)}" if len(short) > 5 else ""
             raise ValueError(
                 f"{label}: the {name} split ({len(rows)} rows) has too few rows of classes "
-                f"{short}; scoring needs at least {min_rows} row(s) of every class (raise "
+                f"{shown}{more}; scoring needs at least {min_rows} row(s) of every class (raise "
                 "test_split_size, or use a dataset with more rows of those classes)")
 
 
@@ -153,6 +162,8 @@ def encode_target(y_train_raw, task: str):
         if values.dtype == object:
             kinds = {type(v) for v in values}
             if len(kinds) > 1:
+                logger.info("class labels of several types %s are compared as text",
+                            sorted(k.__name__ for k in kinds))
                 values = values.astype(str)
         encoder = LabelEncoder().fit(values)
         return encoder, encoder.transform(values).astype(np.int64)

@@ -76,6 +76,18 @@ class XAIConfig:
     n_infid: int = 32
     n_jobs: int = 1
 
+    def __post_init__(self) -> None:
+        # a ValueError naming the size, not a TypeError from deep inside a run (2.5 rows)
+        from inn.validation import Int
+
+        for name in ("n_train", "n_test", "n_explain", "n_slow", "nr_epochs",
+                     "catboost_iterations", "lime_samples", "n_cond", "n_infid"):
+            Int(1).check(name, getattr(self, name))
+        if self.kernel_nsamples != "auto":
+            Int(1).check("kernel_nsamples", self.kernel_nsamples)
+        if Int().check("n_jobs", self.n_jobs) == 0:
+            raise ValueError("n_jobs must be a positive thread count or -1 (all cores), not 0")
+
     @classmethod
     def fast(cls) -> XAIConfig:
         return cls(n_train=1000, n_test=500, n_explain=100, n_slow=20, nr_epochs=20,

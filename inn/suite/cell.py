@@ -82,9 +82,10 @@ def execute_cell(cell: Cell, opts: CellOptions, write: bool = True) -> dict:
         with warnings.catch_warnings():
             # metrics renormalise float32 probabilities; scikit-learn still says so
             warnings.filterwarnings("ignore", message="The y_prob values do not sum to one")
+            # overwrite: the runner found no finished record of this (claimed) cell, and said why
             record = run(cell.method, cell.dataset_id, cell.seed, params,
                          output_dir=opts.output_dir if write else None, device=opts.device,
-                         quiet=True, n_jobs=opts.threads, **data)  # fmt: skip
+                         quiet=True, n_jobs=opts.threads, overwrite=True, **data)  # fmt: skip
         outcome["record"] = record
     except Exception as err:  # one bad cell must not stop the suite
         outcome["status"] = "failed"

@@ -24,7 +24,7 @@ from pathlib import Path
 from inn import methods as registry
 from inn.data import TEST_SIZE, DatasetError, dataset_key
 from inn.data.preprocessing import SCALINGS
-from inn.results import cell_dir
+from inn.results import RUNS_DIR, cell_dir
 from inn.validation import SEED, Int, Real, check_device_name
 
 DEFAULT_RESOURCES = {"num_cpus": 1, "num_gpus": 0}
@@ -59,7 +59,7 @@ class Suite:
     hpo_trials: int = 0
     test_split_size: float = TEST_SIZE
     numeric_scaling: str = "standard"
-    output_dir: str = "results"
+    output_dir: str = RUNS_DIR
     data_dir: str | None = None
     device: str = "auto"
     name: str = "suite"
@@ -265,7 +265,7 @@ def build_suite(raw: dict, overrides: dict | None = None) -> Suite:
         hpo_trials=hpo_trials,
         test_split_size=test_split_size,
         numeric_scaling=numeric_scaling,
-        output_dir=str(cfg.get("output_dir") or "results"),
+        output_dir=str(cfg.get("output_dir") or RUNS_DIR),
         data_dir=data_dir,
         device=device,
         name=str(cfg.get("name") or "suite"),

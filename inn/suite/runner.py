@@ -12,8 +12,10 @@ State lives in the results tree only, so a rerun resumes where a crash or Ctrl-C
 * ``<cell>/.lock``: held while a run works on the cell (:mod:`inn.suite.locks`), so concurrent
   runs on one results tree share the cells instead of training them twice.
 
-A result file that cannot be read (damaged outside the program) is reported with its path and
-its cell counts as not done, so the next run computes it again.
+A result file counts as done only when it is its cell's finished record
+(:func:`inn.results.record_problem`: complete, naming this cell, numeric metrics, and the split
+the cell makes now). Anything else (a damaged file, ``{}``, a record copied from another cell, a
+metric that is not a number) is reported in one log line and its cell runs again.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import time
 from inn.results import (
     check_output_dir,
     read_result_or_none,
+    record_problem,
     result_path,
     results_frame,
     write_json_atomic,
@@ -39,10 +42,63 @@ ERROR_FILE = "error.json"
 FAILURES_LOG = "failures.jsonl"
 
 
-def cell_done(cell: Cell, output_dir) -> bool:
-    """The cell has a readable result file (a corrupt one is reported and run again)."""
+class CellCheck:
+    """Tells whether cells of ``suite`` are done (:meth:`problem`). The split a cell makes is
+    computed from its dataset, loaded once and only for cells that have a record to check."""
+
+    def __init__(self, suite: Suite) -> None:
+        self.suite = suite
+        self._targets: dict = {}
+        self._fingerprints: dict = {}
+
+    def problem(self, cell: Cell) -> str | None:
+        """``None`` when the cell's result file is its finished record, else why not
+        (``"no result file"`` when it has none)."""
+        path = result_path(self.suite.output_dir, cell.method, cell.dataset_id, cell.seed)
+        if not path.is_file():
+            return "no result file"
+        record = read_result_or_none(path)  # a damaged file is reported there
+        if record is None:
+            return "unreadable"
+        size = self.suite.test_split_size
+        found = record_problem(record, cell.method, cell.dataset_id, cell.seed,
+                               test_split_size=size)
+        if found is None:
+            found = record_problem(record, cell.method, cell.dataset_id, cell.seed,
+                                   split_fingerprint=self.fingerprint(cell.dataset_id, cell.seed))
+        return found
+
+    def fingerprint(self, dataset_id, seed: int) -> str | None:
+        """The fingerprint of the split the cell makes now; ``None`` (logged once) when the
+        dataset cannot be loaded, so the record's own checks decide."""
+        from inn.data import DatasetError, load_dataset, make_splits
+
+        if dataset_id not in self._targets:
+            try:
+                ds = load_dataset(dataset_id, self.suite.data_dir)
+                self._targets[dataset_id] = (ds.y, ds.task)
+            except DatasetError as err:
+                log.warning("the splits of the results of dataset %s cannot be checked: %s",
+                            dataset_id, err)
+                self._targets[dataset_id] = None
+        target = self._targets[dataset_id]
+        if target is None:
+            return None
+        if (dataset_id, seed) not in self._fingerprints:
+            splits = make_splits(*target, seed=seed, test_size=self.suite.test_split_size)
+            self._fingerprints[dataset_id, seed] = splits.fingerprint()
+        return self._fingerprints[dataset_id, seed]
+
+
+def cell_done(cell: Cell, output_dir, check: CellCheck | None = None) -> bool:
+    """The cell's result file is its finished record (see :class:`CellCheck`; without ``check``
+    the record's own checks only, not its split)."""
+    if check is not None:
+        return check.problem(cell) is None
     path = result_path(output_dir, cell.method, cell.dataset_id, cell.seed)
-    return path.is_file() and read_result_or_none(path) is not None
+    record = read_result_or_none(path) if path.is_file() else None
+    return record is not None and record_problem(record, cell.method, cell.dataset_id,
+                                                 cell.seed) is None
 
 
 def cell_failed(cell: Cell, output_dir) -> bool:
@@ -74,13 +130,23 @@ def store_outcome(outcome: dict, output_dir, written: bool) -> None:
         fh.write(json.dumps(line) + "\n")
 
 
-def plan(suite: Suite, skip_failed: bool = False) -> tuple[list[Cell], list[Cell], list[Cell]]:
-    """(all cells, cells to run, cells skipped because they failed before and skip_failed)."""
+def plan(suite: Suite, skip_failed: bool = False,
+         check: CellCheck | None = None) -> tuple[list[Cell], list[Cell], list[Cell]]:
+    """(all cells, cells to run, cells skipped because they failed before and skip_failed).
+
+    A result file that is not its cell's finished record is reported (one log line) and its cell
+    is to run."""
     cells = suite.cells()
+    check = check or CellCheck(suite)
     todo, skipped = [], []
     for cell in cells:
-        if cell_done(cell, suite.output_dir):
+        problem = check.problem(cell)
+        if problem is None:
             continue
+        if problem not in ("no result file", "unreadable"):
+            log.warning("%s is not a finished result of its cell (%s); the cell runs again",
+                        result_path(suite.output_dir, cell.method, cell.dataset_id, cell.seed),
+                        problem)
         if skip_failed and cell_failed(cell, suite.output_dir):
             skipped.append(cell)
         else:
@@ -103,7 +169,8 @@ def run_suite(suite: Suite, *, executor: str = "local", n_workers: int | None = 
 
         resolve_device(suite.device)  # one clear error now instead of one per cell
     os.makedirs(suite.output_dir, exist_ok=True)
-    cells, todo, skipped = plan(suite, skip_failed)
+    check = CellCheck(suite)
+    cells, todo, skipped = plan(suite, skip_failed, check)
     n_done = len(cells) - len(todo) - len(skipped)
     log.info("suite %s: %d cells, %d done, %d to run%s", suite.name, len(cells), n_done,
              len(todo), f", {len(skipped)} failed before and skipped" if skipped else "")
@@ -116,7 +183,7 @@ def run_suite(suite: Suite, *, executor: str = "local", n_workers: int | None = 
     def claim(cell: Cell) -> bool:
         """Lock the cell before it starts; False when another run has it or has finished it."""
         lock = locks.acquire(cell.dir(suite.output_dir))
-        if lock is not None and cell_done(cell, suite.output_dir):
+        if lock is not None and cell_done(cell, suite.output_dir, check):
             lock.release()  # another run finished it after this one planned
             lock = None
         if lock is None:
