@@ -160,6 +160,7 @@ def test_run_records_the_threads_it_trained_with():
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ray")  # one local Ray instance at a time
 def test_ray_task_trains_with_its_cells_cpus(tmp_path):
     """Each Ray task sets the thread count of its cell (its CPU request), as the local pool
     does, so a cell cannot oversubscribe the cores its neighbours use."""

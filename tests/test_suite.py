@@ -115,6 +115,7 @@ def test_local_kill_and_resume(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ray")  # one local Ray instance at a time
 def test_ray_local_instance(tmp_path):
     _need_store()
     pytest.importorskip("ray")
