@@ -741,8 +741,8 @@ _INN_DOC = """
         consistency_weight: coefficient of the coalition-consistency term that asks the
             contributions of a random feature subset to match the change of the output when the
             other features are set to the reference point (default 0.5; 0 switches it off). It
-            makes the contributions as faithful as KernelSHAP on the same model (README,
-            "Faithful explanations") at 1.1-1.4x the training time per epoch (measured on CPU).
+            makes the contributions as faithful as KernelSHAP on the same model (docs,
+            faithfulness.md) at 1.1-1.4x the training time per epoch (measured on CPU).
         consistency_rows: share of each batch that gets the consistency term (cost control).
         shape_functions: learn a piecewise-linear shape function phi_i per numeric column (on
             its ``n_bins`` quantile bins, starting as the identity); contributions are then
@@ -781,7 +781,7 @@ _INN_DOC = """
             scikit-learn. ``fit`` leaves torch's global random state as it found it.
         n_jobs: torch threads for fit and predict (the caller's count is restored afterwards);
             -1 = every core. The default, 1, is the fastest choice on a busy machine and close
-            to the best on an idle one (README, "Performance": threads).
+            to the best on an idle one (docs/performance.md, "Threads").
         verbose: 1 shows a progress bar over epochs.
 
     Fitted attributes: ``module_``, ``history_``, ``n_threads_`` (torch threads of the fit),

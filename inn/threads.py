@@ -1,9 +1,9 @@
 """The thread policy: how many compute threads a fit uses, and how idle OpenMP threads wait.
 
-Measured on the 2-core development machine (README, "Threads"): torch's OpenMP threads spin
-while they wait for work, so a run with as many threads as cores collapses when another process
-is busy on one of them (main_experiment.py on credit-g: 74-108 s instead of 11-22 s). One
-thread, or idle threads that sleep (``OMP_WAIT_POLICY=PASSIVE``), avoids it.
+Measured on the 2-core development machine (docs/performance.md, "Threads"): torch's OpenMP
+threads spin while they wait for work, so a run with as many threads as cores collapses when
+another process is busy on one of them (main_experiment.py on credit-g: 74-108 s instead of
+11-22 s). One thread, or idle threads that sleep (``OMP_WAIT_POLICY=PASSIVE``), avoids it.
 """
 
 from __future__ import annotations
