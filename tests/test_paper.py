@@ -315,8 +315,8 @@ def test_every_figure_is_drawn_from_a_small_tree(tmp_path, removal_tree):
     if STORE is not None and (STORE / "531.json").is_file() and (STORE / "40.json").is_file():
         assert "| 531 | boston | regression |" in md
         assert "| 40 | sonar | binary | 208 | 60 | 0 | 2 | 0 |" in md
-    else:  # the facts come from the store: without it each dataset is listed with the reason
-        assert "| 531 |" in md and "| 40 |" in md and "OpenML failed" in md, md
+    else:  # the facts come from the store (or OpenML, where reachable): the rows are there
+        assert "| 531 |" in md and "| 40 |" in md, md
     assert any("Wilcoxon" in m for m in messages)
 
 
