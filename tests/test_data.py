@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from needs import need_store
 
 from inn import data
 from inn.data import (
@@ -33,9 +34,7 @@ STORE_KEYS = [31, 54, 40701, 1489, 1590, "hitters", "credit_data"]
 
 
 def _need_store() -> Path:
-    if STORE is None or not (STORE / "31.json").is_file():
-        pytest.skip(f"dataset store not found (resolve_data_dir() -> {STORE}); set INN_DATA_DIR")
-    return STORE
+    return need_store(*STORE_KEYS)
 
 
 # ----------------------------------------------------------------------------------- store

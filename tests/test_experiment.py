@@ -11,13 +11,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from builders import customers_frame
+from needs import needs_store
 
 from inn.data import resolve_data_dir
 from inn.results import RESULT_FILE, result_path, write_json_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 STORE = resolve_data_dir()
-needs_store = pytest.mark.skipif(STORE is None, reason="dataset store (../shared/datasets) absent")
 
 REQUIRED_KEYS = {
     "method", "dataset_id", "dataset_name", "seed", "task", "hyperparameters", "n_train",

@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from builders import customers_frame  # noqa: E402
+from needs import need_store  # noqa: E402
 from tolerances import assert_adds_up  # noqa: E402
 
 from inn.data import resolve_data_dir  # noqa: E402
@@ -34,9 +35,7 @@ PARAMS = {"random_forest": {"n_estimators": 50}}  # 500 trees by default: too sl
 
 
 def _need_store() -> Path:
-    if STORE is None or not all((STORE / f"{d}.json").is_file() for d in FULL + EXTRA):
-        pytest.skip(f"dataset store not found (resolve_data_dir() -> {STORE}); set INN_DATA_DIR")
-    return STORE
+    return need_store(*FULL, *EXTRA)
 
 
 def _run(method, dataset_id, seed, tree, params=None):

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 from builders import mixed_task_frame
+from needs import needs_store
 from sklearn.datasets import load_breast_cancer
 from sklearn.metrics import r2_score, roc_auc_score
 from sklearn.model_selection import train_test_split
@@ -20,7 +21,6 @@ from sklearn.model_selection import train_test_split
 from inn import methods
 from inn.baselines.realmlp import RealMLPBaseline
 from inn.baselines.tabm import TabMBaseline
-from inn.data import resolve_data_dir
 
 pytest.importorskip("pytabkit")
 
@@ -203,7 +203,6 @@ def test_unknown_parameter_raises():
         _fit("realmlp", "binary", {"no_such_param": 1})
 
 
-needs_store = pytest.mark.skipif(resolve_data_dir() is None, reason="dataset store absent")
 
 
 @needs_store

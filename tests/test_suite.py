@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from needs import need_store
 
-from inn.data import list_store, make_splits, resolve_data_dir
+from inn.data import make_splits
 from inn.results import RESULT_FILE
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,10 +25,7 @@ N_CELLS = len(DATASETS) * len(METHODS) * len(SEEDS)
 
 
 def _need_store() -> None:
-    missing = [d for d in DATASETS if d not in list_store()]
-    if missing:
-        pytest.skip(f"dataset store lacks {missing} (resolve_data_dir() -> {resolve_data_dir()}); "
-                    f"set INN_DATA_DIR")
+    need_store(*DATASETS)
 
 
 def _suite_file(tmp_path: Path, out: Path) -> Path:
