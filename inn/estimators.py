@@ -11,7 +11,6 @@ are then per column of the frame.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import os
 import warnings
@@ -32,6 +31,7 @@ from inn.data.preprocessing import (
     TabularPreprocessor,
     categorical_columns,
 )
+from inn.data.store import file_sha256
 from inn.explanation import Explanation, bias_share, global_importance
 from inn.modules import INN, TabResNet
 from inn.tasks import target_mean_std
@@ -970,7 +970,7 @@ def save(estimator: _NetworkEstimator, path) -> Path:
     torch.save(state, path / WEIGHTS_FILE)
     (path / META_FILE).write_text(json.dumps(meta, indent=2))
     manifest = {"format": MANIFEST_FORMAT,
-                "files": {name: _sha256(path / name) for name in (WEIGHTS_FILE, META_FILE)}}
+                "files": {name: file_sha256(path / name) for name in (WEIGHTS_FILE, META_FILE)}}
     (path / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2))
     return path
 
@@ -1017,14 +1017,6 @@ def load(path, device: str = "cpu") -> _NetworkEstimator:
     return est
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _read_json(path: Path) -> dict:
     """A JSON object from ``path``; a ValueError naming it otherwise."""
     try:
@@ -1050,7 +1042,7 @@ def _check_manifest(path: Path) -> bool:
     for name, digest in files.items():
         if not (path / name).is_file():
             raise ValueError(f"{path / name}: missing (listed in {MANIFEST_FILE})")
-        if _sha256(path / name) != digest:
+        if file_sha256(path / name) != digest:
             raise ValueError(f"{path / name}: its SHA-256 differs from the one in "
                              f"{MANIFEST_FILE}: the file changed after the model was saved")
     return True

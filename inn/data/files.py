@@ -27,7 +27,7 @@ import pandas as pd
 from .columns import AmbiguousDates, decimal_years, is_identifier
 from .dataset import Dataset, build_dataset
 from .preprocessing import MAX_CATEGORIES
-from .store import DatasetError, _sha256
+from .store import DatasetError, file_sha256
 
 logger = logging.getLogger("inn.data")
 
@@ -64,7 +64,7 @@ class DataFile:
         mode and the file's SHA-256."""
         path = Path(self.path).expanduser().resolve()
         return {"path": str(path), "target": self.target, "mode": self.mode,
-                "sha256": _sha256(path)}
+                "sha256": file_sha256(path)}
 
 
 def file_key(stem: str) -> str:

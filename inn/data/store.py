@@ -109,7 +109,8 @@ def store_paths(key: str | int, folder: Path | None) -> tuple[Path, Path] | None
     return None
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as hex (read in 1 MiB blocks)."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -169,7 +170,7 @@ def read_store_entry(key: str | int, folder: Path) -> tuple[pd.DataFrame, pd.Ser
             f"{label}: sidecar says n_rows={meta['n_rows']}, parquet has {len(frame)}"
         )
     expected_sha = meta.get("sha256")
-    if expected_sha and _sha256(parquet) != expected_sha:
+    if expected_sha and file_sha256(parquet) != expected_sha:
         # content may have been re-encoded legitimately; structure was validated above
         logger.warning("%s: parquet sha256 differs from the sidecar's", label)
 
