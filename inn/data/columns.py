@@ -14,6 +14,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from .store import DatasetError
+
 # Date texts read as dates: year first (ISO 8601, with '-' or '/', optionally a time and a zone),
 # day.month.year, and month/day/year or day/month/year when the values tell which.
 _ISO = re.compile(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
@@ -70,6 +72,15 @@ def decimal_years(col: pd.Series) -> pd.Series | None:
     end = pd.to_datetime(pd.DataFrame({"year": year + 1, "month": 1, "day": 1}))
     out[known] = year + (t - start) / (end - start)
     return out
+
+
+def dates_as_years(col: pd.Series, where: str) -> pd.Series | None:
+    """:func:`decimal_years`, with ambiguous dates a :class:`DatasetError` naming ``where`` (the
+    data and column)."""
+    try:
+        return decimal_years(col)
+    except AmbiguousDates as err:
+        raise DatasetError(f"{where}: {err}") from None
 
 
 def _parse_texts(col: pd.Series, present: pd.Series, head: pd.Series):

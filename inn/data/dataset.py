@@ -13,7 +13,7 @@ import pandas as pd
 
 from inn.tasks import TASKS
 
-from .columns import AmbiguousDates, decimal_years
+from .columns import dates_as_years
 from .store import DatasetError
 
 logger = logging.getLogger("inn.data")
@@ -128,10 +128,8 @@ def build_dataset(
         if pd.api.types.is_numeric_dtype(s.dtype):
             columns[col] = s.astype("float64")
             continue
-        try:  # dates become numbers one can read back, not nanoseconds or one-hot categories
-            years = decimal_years(s)
-        except AmbiguousDates as err:
-            raise DatasetError(f"{label}: column {str(col)!r}: {err}") from None
+        # dates become numbers one can read back, not nanoseconds or one-hot categories
+        years = dates_as_years(s, f"{label}: column {str(col)!r}")
         if years is not None:
             columns[col] = years
             dates.append(str(col))

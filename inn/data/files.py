@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .columns import AmbiguousDates, decimal_years, is_identifier
+from .columns import dates_as_years, is_identifier
 from .dataset import Dataset, build_dataset
 from .preprocessing import MAX_CATEGORIES
 from .store import DatasetError, file_sha256
@@ -247,10 +247,7 @@ def _readable_columns(X: pd.DataFrame, label: str) -> pd.DataFrame:
                          or np.array_equal(values, np.arange(1, n + 1)))):  # fmt: skip
                 index.append(col)
             continue
-        try:
-            years = decimal_years(values)
-        except AmbiguousDates as err:
-            raise DatasetError(f"{label}: column {str(col)!r}: {err}") from None
+        years = dates_as_years(values, f"{label}: column {str(col)!r}")
         if years is not None:
             X[col] = years
             dates.append(str(col))
