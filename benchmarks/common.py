@@ -30,11 +30,17 @@ def add_size_arguments(parser, *, rows: int, features: int) -> None:
                         help=f"features of the synthetic data (default: {features})")
 
 
-def add_training_arguments(parser, *, nr_epochs: int, batch_size: int | None) -> None:
-    """``--nr_epochs`` (and ``--batch_size``): the same names as the estimators' parameters."""
+def add_training_arguments(parser, *, nr_epochs: int, batch_size: int | str | None) -> None:
+    """``--nr_epochs`` (and ``--batch_size``): the same names as the estimators' parameters.
+    ``batch_size="auto"``: the flag defaults to the estimators' own batch size (``None``, which
+    grows with the training rows, :func:`inn.training.auto_batch_size`)."""
     parser.add_argument("--nr_epochs", type=int, default=nr_epochs,
                         help=f"training epochs of the networks (default: {nr_epochs})")
-    if batch_size is not None:
+    if batch_size == "auto":
+        parser.add_argument("--batch_size", type=int, default=None,
+                            help="rows per step (default: the estimators' own, 256 doubled while "
+                                 "an epoch would take more than 128 steps, at most 1024)")
+    elif batch_size is not None:
         parser.add_argument("--batch_size", type=int, default=batch_size,
                             help=f"rows per step (default: {batch_size})")
 

@@ -46,6 +46,13 @@ LEVERS = {
     "no_consistency": ("inn", {"consistency_weight": 0.0}),
     "ensemble4": ("inn", {"members": 4}),
     "tabresnet": ("tabresnet", {}),
+    # the cost cuts of "Half the cost", each alone against the defaults before them, then both
+    "before_cuts": ("inn", {"additive_epochs": 50, "consistency_rows": 0.25}),
+    "additive_20": ("inn", {"additive_epochs": 20, "consistency_rows": 0.25}),
+    "consistency_rows_1_16": ("inn", {"additive_epochs": 50, "consistency_rows": 0.0625}),
+    "both_cuts": ("inn", {"additive_epochs": 20, "consistency_rows": 0.0625}),
+    "batch_512": ("inn", {"batch_size": 512}),
+    "tabresnet_batch_512": ("tabresnet", {"batch_size": 512}),
     "tabresnet_previous": ("tabresnet", {"robust": False, "n_bins": 0}),
 }
 CUMULATIVE = ("previous", "+robust", "+ple", "+shape", "+fast_shared", "default")

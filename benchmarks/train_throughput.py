@@ -24,7 +24,7 @@ import common
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__)
     common.add_size_arguments(p, rows=48_000, features=100)
-    common.add_training_arguments(p, nr_epochs=5, batch_size=256)
+    common.add_training_arguments(p, nr_epochs=5, batch_size="auto")
     p.add_argument("--catboost_iterations", type=int, default=500,
                    help="CatBoost trees (default: 500)")
     p.add_argument("--methods", nargs="+",
@@ -80,7 +80,7 @@ def main(argv=None) -> None:
                        ("inn_eager", "tabresnet_eager")):
         if name in times and base in times:
             print(f"{name} / {base} training time ratio: {times[name] / times[base]:.2f} "
-                  f"(1 = no overhead; equal epochs {args.nr_epochs}, batch {args.batch_size})")
+                  f"(1 = no overhead; equal epochs {args.nr_epochs}, batch {_batch(args)})")
     common.reproduce()
 
 
@@ -125,6 +125,13 @@ def _eager_steps():
         Trainer.cuda_graphs = True
 
 
+def _batch(args) -> int:
+    """The rows per step the networks train with (the estimators' own where not given)."""
+    from inn.training import auto_batch_size
+
+    return args.batch_size or auto_batch_size(args.rows)
+
+
 def _fit(method, X, y, args, device) -> str:
     if method.endswith("_eager"):
         with _eager_steps():
@@ -146,7 +153,7 @@ def _fit(method, X, y, args, device) -> str:
             extra["n_jobs"] = args.n_jobs
         cls(nr_epochs=args.nr_epochs, batch_size=args.batch_size, device=device,
             random_state=args.seed, early_stopping=False, **extra).fit(X, y)
-        return f"{args.nr_epochs} epochs, batch {args.batch_size}"
+        return f"{args.nr_epochs} epochs, batch {_batch(args)}"
     if method == "catboost":
         from catboost import CatBoostClassifier
 
@@ -162,9 +169,9 @@ def _fit(method, X, y, args, device) -> str:
 
         model = TabNetClassifier(seed=args.seed, verbose=0, device_name=device)
         with contextlib.redirect_stdout(io.StringIO()):
-            model.fit(X, y, max_epochs=args.nr_epochs, batch_size=args.batch_size,
-                      virtual_batch_size=max(8, args.batch_size // 4), num_workers=0)
-        return f"{args.nr_epochs} epochs, batch {args.batch_size}"
+            model.fit(X, y, max_epochs=args.nr_epochs, batch_size=_batch(args),
+                      virtual_batch_size=max(8, _batch(args) // 4), num_workers=0)
+        return f"{args.nr_epochs} epochs, batch {_batch(args)}"
     raise SystemExit(f"error: unknown method {method}")
 
 

@@ -16,13 +16,17 @@ _EXPORTS = {
     "INNRegressor": "inn.estimators",
     "TabResNetClassifier": "inn.estimators",
     "TabResNetRegressor": "inn.estimators",
-    "load": "inn.estimators",
-    "save": "inn.estimators",
+    "INNEnsembleClassifier": "inn.ensemble",
+    "INNEnsembleRegressor": "inn.ensemble",
+    "TabResNetEnsembleClassifier": "inn.ensemble",
+    "TabResNetEnsembleRegressor": "inn.ensemble",
+    "load": "inn.ensemble",  # networks and ensembles (a network's folder: inn.estimators.load)
+    "save": "inn.ensemble",  # networks and ensembles (a network: inn.estimators.save)
     "Explanation": "inn.explanation",
     "load_dataset": "inn.data",
     "TabularPreprocessor": "inn.data",
     "run": "inn.experiment",
-    "report": "plots.report",  # the HTML page of a fitted INN (plots/report.py, with Jinja2)
+    "report": "inn.plots.report",  # the HTML page of a fitted INN (plots/report.py, with Jinja2)
 }
 __all__ = sorted(_EXPORTS)
 

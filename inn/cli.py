@@ -5,31 +5,22 @@ from __future__ import annotations
 import argparse
 import inspect
 import logging
+import os
 import re
 import sys
 
 from inn import methods
 from inn.data import VALIDATION_SIZE, DataFile, DatasetError, dataset_key
 from inn.data.files import MODES, READERS
-from inn.data.preprocessing import SCALINGS
-from inn.validation import SEED, Choice, Int
+from inn.settings import SETTINGS
+from inn.validation import SEED, Choice, Int, Threads
 
 positive_int = Int(1).parse  # argparse types: an integer >= 1, an integer >= 0, a seed
 non_negative_int = Int(0).parse
 seed = SEED.parse
+threads = Threads().parse  # a thread count: positive, or negative (-1 = all cores)
 
 DEFAULT_DATASET = 1510  # scikit-learn's bundled breast-cancer data: no network, no store
-
-
-def threads(text: str) -> int:
-    """A thread count: positive, or negative as in scikit-learn (-1 = all cores)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer thread count, got {text!r}") from None
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be a positive count or -1 (all cores), got 0")
-    return value
 
 
 def open_fraction(text: str) -> float:
@@ -88,17 +79,14 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data_dir", default=None,
                         help="dataset store folder (default: $INN_DATA_DIR, else "
                              "../shared/datasets next to the repository, else OpenML)")
-    parser.add_argument("--numeric_scaling", choices=SCALINGS, default=run["numeric_scaling"],
-                        help="scaling of numeric columns in the encoded input; quantile suits "
-                             f"heavy-tailed columns (default: {run['numeric_scaling']})")
+    add_setting_argument(parser, "numeric_scaling", default=run["numeric_scaling"])
     parser.add_argument("--device", default=run["device"],
                         help="auto (the networks use CUDA when available, TabNet the CPU), cpu "
                              f"or cuda (default: {run['device']})")
     parser.add_argument("--n_jobs", type=threads, default=None,
                         help="threads for the method; -1 = all cores (default: the method's: "
-                             "1 for INN and TabResNet, which is the fastest on a busy machine "
-                             "and close to the best on an idle one, all cores for the "
-                             "baselines)")
+                             f"{SETTINGS['n_jobs'].default} for INN and TabResNet, all cores "
+                             "for the baselines)")
     parser.add_argument("--save_model", action=argparse.BooleanOptionalAction, default=None,
                         help="save the fitted model in model/ next to the result file (default: "
                              "yes for INN, no for the others)")
@@ -129,33 +117,6 @@ def run_options(args: argparse.Namespace) -> dict:
     return {name: getattr(args, name) for name in names}
 
 
-# Estimator parameter -> the help of its flag. Neither the defaults nor the types and ranges are
-# here: every flag parses and checks its value with the estimator's own spec
-# (inn.estimators.NETWORK_PARAMETERS / INN_PARAMETERS), shows the estimator's default, and
-# passes nothing unless given, so the estimator's default applies.
-NETWORK_ARGUMENTS = {
-    "nr_blocks": "residual blocks in the trunk",
-    "hidden_size": "trunk width",
-    "dropout_rate": "dropout",
-    "nr_epochs": "training epochs",
-    "batch_size": "rows per step",
-    "learning_rate": "AdamW learning rate",
-    "weight_decay": "AdamW weight decay",
-    "nr_restarts": "number of cosine annealing cycles",
-    "scheduler_t_mult": "growth factor of each cosine cycle",
-    "augmentation_probability": "chance per batch of Mixup or CutMix (equal odds)",
-    "patience": "early stopping patience (epochs) on the validation split",
-    "weight_norm": "L1 coefficient on the per-row weights w(x)",
-    "bias": "one bias for all rows (global) or one emitted per row (row)",
-    "consistency_weight": "weight of the coalition-consistency term (0 = off)",
-    "consistency_rows": "share of each batch that gets the consistency term",
-    "shape_functions": "learn a piecewise-linear shape function per numeric column",
-    "additive_epochs": "epochs of a first phase that fits the additive part only",
-    "global_lr_multiplier": "learning-rate multiple of the parts shared by all rows",
-    "members": "ensemble members sharing the trunk",
-    "n_bins": "quantile bins per numeric column (piecewise-linear encoding)",
-    "robust": "robust scaling and smooth clipping of numeric columns",
-}
 # Estimator parameters the pipeline sets: --device, --n_jobs, --seed, --quiet, and the validation
 # split.
 RUN_MANAGED = ("device", "n_jobs", "random_state", "verbose", "early_stopping",
@@ -165,37 +126,57 @@ RUN_MANAGED = ("device", "n_jobs", "random_state", "verbose", "early_stopping",
 FRAME_PARAMETERS = ("categorical", "numeric_scaling", "max_categories")
 
 
-def add_network_arguments(parser: argparse.ArgumentParser, estimators: dict) -> None:
-    """One flag per parameter of the estimators (method name -> estimator class).
+def add_setting_argument(parser, name: str, default=argparse.SUPPRESS, shown: str | None = None,
+                         note: str = "") -> None:
+    """The flag ``--name`` of the estimator setting ``name``: its help, its check (argparse
+    ``type`` or ``choices``) and its default are those of :data:`inn.settings.SETTINGS`.
 
-    Raises RuntimeError when :data:`NETWORK_ARGUMENTS` and the estimators' parameters differ,
-    so a new estimator parameter cannot go without its flag.
+    ``default``: the value when the flag is absent, if the caller has one (by default none: the
+    attribute is then missing and the estimator's default applies, which the help states);
+    ``shown``: what the help says the default is, where that is not ``default``; ``note``:
+    added after it.
     """
-    defaults = {m: cls().get_params() for m, cls in estimators.items()}
-    names = set().union(*defaults.values()) - set(RUN_MANAGED) - set(FRAME_PARAMETERS)
-    if names != set(NETWORK_ARGUMENTS):
-        raise RuntimeError("flags and estimator parameters differ: "
-                           f"{sorted(names ^ set(NETWORK_ARGUMENTS))}")
-    specs = {}
-    for cls in estimators.values():
-        specs.update(cls._parameters)
+    setting = SETTINGS[name]
+    spec = setting.spec
+    kind = {"choices": spec.options} if isinstance(spec, Choice) else {"type": spec.parse}
+    if shown is None:
+        shown = setting.default if default is argparse.SUPPRESS else default
+    parser.add_argument(f"--{name}", default=default, **kind,
+                        help=f"{setting.help} (default: {shown}{note})".replace("%", "%%"))
+
+
+def network_settings(estimators: dict) -> list[str]:
+    """The settings of the estimators (method name -> class) that are hyperparameter flags: all
+    but :data:`RUN_MANAGED` and :data:`FRAME_PARAMETERS`, in the order of the table.
+
+    Raises RuntimeError for an estimator parameter that :data:`inn.settings.SETTINGS` lacks, so
+    a new estimator parameter cannot go without its description.
+    """
+    params = set().union(*(cls().get_params() for cls in estimators.values()))
+    missing = sorted(params - set(SETTINGS))
+    if missing:
+        raise RuntimeError(f"estimator parameters without an entry in inn.settings.SETTINGS: "
+                           f"{missing}")
+    skip = set(RUN_MANAGED) | set(FRAME_PARAMETERS)
+    return [name for name in SETTINGS if name in params and name not in skip]
+
+
+def add_network_arguments(parser: argparse.ArgumentParser, estimators: dict) -> None:
+    """One flag per hyperparameter of the estimators (method name -> estimator class), made
+    from :data:`inn.settings.SETTINGS`: each parses and checks its value with the setting's
+    spec, shows its description and default, and passes nothing unless given, so the
+    estimator's default applies."""
     group = parser.add_argument_group("network hyperparameters (defaults are the estimators')")
-    for name, text in NETWORK_ARGUMENTS.items():
-        owners = {m: d[name] for m, d in defaults.items() if name in d}
-        if len(set(map(repr, owners.values()))) == 1:
-            default = str(next(iter(owners.values())))
-        else:
-            default = ", ".join(f"{m} {v}" for m, v in owners.items())
-        only = f"; {', '.join(owners)} only" if len(owners) < len(defaults) else ""
-        spec = specs[name]
-        kind = {"choices": spec.options} if isinstance(spec, Choice) else {"type": spec.parse}
-        group.add_argument(f"--{name}", default=argparse.SUPPRESS, **kind,
-                           help=f"{text} (default: {default}{only})".replace("%", "%%"))
+    for name in network_settings(estimators):
+        owners = [m for m, cls in estimators.items() if name in cls().get_params()]
+        only = f"; {', '.join(owners)} only" if len(owners) < len(estimators) else ""
+        add_setting_argument(group, name, note=only)
 
 
 def network_params(parser, args: argparse.Namespace, method: str, estimators: dict) -> dict:
     """The network flags the user gave; a flag that ``method`` lacks is a usage error (exit 2)."""
-    given = {name: getattr(args, name) for name in NETWORK_ARGUMENTS if hasattr(args, name)}
+    given = {name: getattr(args, name) for name in network_settings(estimators)
+             if hasattr(args, name)}
     allowed = estimators[method]().get_params()
     wrong = [f"--{name}" for name in given if name not in allowed]
     if wrong:
@@ -250,6 +231,13 @@ def main_guard(func, log_level: int | None = logging.INFO) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0
+
+
+def prog(module: str) -> str:
+    """The program name that ``--help`` shows for ``module`` (e.g. ``plots.report``): the
+    console command that runs it (``inn-report``), else ``python -m module``."""
+    command = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return command if command.startswith("inn-") else f"python -m {module}"
 
 
 def plain_text(doc: str | None) -> str:

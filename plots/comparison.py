@@ -45,7 +45,8 @@ import pandas as pd
 from inn import methods as registry
 from inn.data.store import dataset_sort_key
 from inn.results import results_frame
-from plots.style import (
+
+from .style import (
     method_color,
     method_label,
     method_label_over,
@@ -515,8 +516,10 @@ def compare(results_dir, out_dir, *, pdf: bool = False, reference: str = REFEREN
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from inn.cli import prog
+
     parser = argparse.ArgumentParser(
-        prog="python -m plots.comparison",
+        prog=prog("plots.comparison"),
         description="Tables and figures comparing methods, from a results tree alone.",
     )
     parser.add_argument("--results_dir", default="results",

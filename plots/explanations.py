@@ -59,7 +59,8 @@ from inn.results import (
     read_result_or_none,
     result_path,
 )
-from plots.style import (
+
+from .style import (
     NEGATIVE_COLOR,
     NEUTRAL_COLOR,
     POSITIVE_COLOR,
@@ -666,8 +667,10 @@ def _file_part(name: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from inn.cli import prog
+
     parser = argparse.ArgumentParser(
-        prog="python -m plots.explanations",
+        prog=prog("plots.explanations"),
         description="Draw INN's explanations from a run's saved model (see the module docstring).",
     )
     parser.add_argument("--dataset_id", required=True,

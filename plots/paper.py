@@ -41,9 +41,10 @@ import pandas as pd
 
 from inn.data.store import dataset_sort_key
 from inn.results import results_frame
-from plots import comparison, xai
-from plots.style import NEUTRAL_COLOR, method_color, method_label, new_figure, order_methods
-from plots.style import save_figure as _save
+
+from . import comparison, xai
+from .style import NEUTRAL_COLOR, method_color, method_label, new_figure, order_methods
+from .style import save_figure as _save
 
 REFERENCE = "inn"
 BASELINE = "decision_tree"
@@ -539,9 +540,9 @@ FIGURES = ("gain", "ranks", "table", "datasets", "removal", "rho", "moons")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from inn.cli import plain_text
+    from inn.cli import plain_text, prog
 
-    p = argparse.ArgumentParser(prog="python -m plots.paper", description=plain_text(__doc__),
+    p = argparse.ArgumentParser(prog=prog("plots.paper"), description=plain_text(__doc__),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--results_dir", default="results",
                    help="root of the results tree (default: results)")

@@ -47,9 +47,10 @@ import pandas as pd
 import inn
 from inn import methods as registry
 from inn.results import MODEL_DIR, RESULT_FILE, load_results, write_text_atomic
-from plots import comparison, paper
-from plots.explanations import _text, load_importances
-from plots.style import NEGATIVE_COLOR, NEUTRAL_COLOR, POSITIVE_COLOR, method_color, order_methods
+
+from . import comparison, paper
+from .explanations import _text, load_importances
+from .style import NEGATIVE_COLOR, NEUTRAL_COLOR, POSITIVE_COLOR, method_color, order_methods
 
 TEMPLATES = Path(__file__).with_name("templates")
 INDEX = "index.html"
@@ -553,7 +554,7 @@ def load_model_rows(model_dir, data=None, target=None, data_dir=None):
         if record is None:
             raise FileNotFoundError(f"{model_dir} is not the model/ folder of a run (no "
                                     f"{RESULT_FILE} beside it): give the rows with --data")
-        from plots.explanations import load_run
+        from .explanations import load_run
 
         results_dir = cell.parent.parent.parent
         saved = load_run(results_dir, record["dataset_id"], int(record["seed"]), data_dir)
@@ -584,7 +585,9 @@ def load_model_rows(model_dir, data=None, target=None, data_dir=None):
 
 # ------------------------------------------------------------------------------------ CLI
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m plots.report", description=__doc__,
+    from inn.cli import prog
+
+    p = argparse.ArgumentParser(prog=prog("plots.report"), description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--results_dir", default="results",
                    help="root of the results tree to report on (default: results)")

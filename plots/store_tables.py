@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 from inn.results import results_frame, write_text_atomic
-from plots import comparison
-from plots.style import method_label, method_label_over, order_methods
+
+from . import comparison
+from .style import method_label, method_label_over, order_methods
 
 BEGIN = "<!-- store-table:begin -->"
 END = "<!-- store-table:end -->"
@@ -173,9 +174,9 @@ def blocks_in(text: str) -> list[tuple[str, str]]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from inn.cli import plain_text
+    from inn.cli import plain_text, prog
 
-    p = argparse.ArgumentParser(prog="python -m plots.store_tables",
+    p = argparse.ArgumentParser(prog=prog("plots.store_tables"),
                                 description=plain_text(__doc__),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--results_dir", default="results",

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from inn.evaluation.tables import load_main
-from plots.style import NEUTRAL_COLOR, method_color, new_figure, save_figure
+
+from .style import NEUTRAL_COLOR, method_color, new_figure, save_figure
 
 # explainer -> (label, the model it explains, line style, marker)
 EXPLAINER_STYLES = {
@@ -220,9 +221,9 @@ def rho_figure(data):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from inn.cli import plain_text
+    from inn.cli import plain_text, prog
 
-    p = argparse.ArgumentParser(prog="python -m plots.xai", description=plain_text(__doc__),
+    p = argparse.ArgumentParser(prog=prog("plots.xai"), description=plain_text(__doc__),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--results_dir", default="results",
                    help="root of the results tree (default: results)")

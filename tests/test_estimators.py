@@ -250,7 +250,8 @@ def test_get_loss_is_the_whole_objective():
             return (out.logits * 0.0).sum()
 
     torch.manual_seed(0)
-    module = INN(n_features=4, n_outputs=1, hidden_size=8, nr_blocks=1, dropout=0.0)
+    module = INN(n_features=4, n_outputs=1, hidden_size=8, nr_blocks=1, dropout=0.0,
+                 bias="global", n_bins=0, robust=False, shape_functions=False, members=1)
     start = {k: v.clone() for k, v in module.named_parameters()}
     # no additive phase: it has no coalitions (an additive model is consistent as it is)
     params = {**inn.INNClassifier(nr_epochs=2, weight_decay=0.0, consistency_weight=1.0,

@@ -147,6 +147,7 @@ def test_network_flags_come_from_the_estimators():
     import main_experiment
     from inn import cli
     from inn.estimators import INNClassifier, TabResNetClassifier
+    from inn.settings import SETTINGS
 
     parser = main_experiment.build_parser()
     text = " ".join(parser.format_help().split())
@@ -154,7 +155,7 @@ def test_network_flags_come_from_the_estimators():
         if name not in cli.RUN_MANAGED + cli.FRAME_PARAMETERS:
             assert f"--{name}" in text
             assert f"(default: {value}" in text, name
-    assert "(default: 0.1; inn only)" in text  # weight_norm
+    assert f"(default: {SETTINGS['weight_norm'].default}; inn only)" in text
     # flags not given are not passed: the estimator's defaults apply
     args = parser.parse_args([])
     assert cli.network_params(parser, args, "inn", main_experiment.estimators()) == {}
@@ -166,9 +167,9 @@ def test_network_flags_come_from_the_estimators():
 
 def test_flags_checked_against_the_estimators(monkeypatch):
     import main_experiment
-    from inn import cli
+    from inn import settings
 
-    monkeypatch.delitem(cli.NETWORK_ARGUMENTS, "patience")
+    monkeypatch.delitem(settings.SETTINGS, "patience")  # a parameter without its declaration
     with pytest.raises(RuntimeError, match="patience"):
         main_experiment.build_parser()
 

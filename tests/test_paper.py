@@ -436,7 +436,8 @@ def test_epoch_floor_lists_every_product_of_a_step():
     from inn.modules import INN, TabResNet
 
     floor = _script("epoch_floor")
-    net = TabResNet(n_features=4, n_outputs=1, hidden_size=8, nr_blocks=1, dropout=0.0)
+    net = TabResNet(n_features=4, n_outputs=1, hidden_size=8, nr_blocks=1, dropout=0.0,
+                    n_bins=0, robust=False)
     shapes = [p[1:] for p in floor.products(net, 10)]
     # input layer 4 -> 8 (no input gradient), two 8 -> 8 block layers, head 8 -> 1
     assert shapes == [(10, 4, 8), (8, 10, 4),
@@ -444,7 +445,7 @@ def test_epoch_floor_lists_every_product_of_a_step():
                       (10, 8, 8), (8, 10, 8), (10, 8, 8),
                       (10, 8, 1), (1, 10, 8), (10, 1, 8)]
     inn = INN(n_features=4, n_outputs=3, hidden_size=8, nr_blocks=0, dropout=0.0, n_bins=2,
-              members=2)
+              members=2, bias="global", robust=False, shape_functions=False)
     shapes = [p[1:] for p in floor.products(inn, 10)]
     # trunk input: 4 transformed columns + 4 x 2 bin encodings; head: 8 -> 4 x 3, per member
     assert shapes[:2] == [(10, 12, 8), (8, 10, 12)]

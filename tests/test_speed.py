@@ -90,7 +90,8 @@ def test_cpu_steps_run_eagerly_from_one_generator():
 
     assert Trainer.cuda_graphs  # on by default, where a CUDA device is used
     torch.manual_seed(0)
-    module = INN(n_features=4, n_outputs=1, hidden_size=8, nr_blocks=1, dropout=0.0)
+    module = INN(n_features=4, n_outputs=1, hidden_size=8, nr_blocks=1, dropout=0.0,
+                 bias="global", n_bins=0, robust=False, shape_functions=False, members=1)
     params = inn.INNClassifier(nr_epochs=2, additive_epochs=0,
                                augmentation_probability=0.5).get_params()
     trainer = Trainer(module, task="binary", config=TrainingConfig.from_params(params),

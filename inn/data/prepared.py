@@ -14,7 +14,7 @@ from inn import methods
 
 from .dataset import Dataset
 from .loading import load_dataset
-from .preprocessing import TabularPreprocessor, raw_frame
+from .preprocessing import NUMERIC_SCALING, TabularPreprocessor, raw_frame
 from .splits import (
     TEST_SIZE,
     VALIDATION_SIZE,
@@ -62,7 +62,7 @@ def prepare_data(
     method: str = "inn",
     *,
     test_split_size: float = TEST_SIZE,
-    numeric_scaling: str = "standard",
+    numeric_scaling: str = NUMERIC_SCALING,
     data_dir=None,
     with_test: bool = True,
     openml_task_id: int | None = None,
@@ -119,7 +119,7 @@ def without_features(dataset: Dataset, names) -> Dataset:
 
 
 def prepare(dataset: Dataset, splits: Splits, parts=PARTS, input_kind: str = "encoded",
-            numeric_scaling: str = "standard") -> PreparedData:  # fmt: skip
+            numeric_scaling: str = NUMERIC_SCALING) -> PreparedData:  # fmt: skip
     """Encode the targets and inputs of ``parts``, fitting everything on the training split."""
     rows = {name: getattr(splits, name) for name in parts}
     encoder, y_train = encode_target(dataset.y.iloc[splits.train], dataset.task)

@@ -81,7 +81,7 @@ def _network_args(nr_epochs: int, seed: int) -> dict:
             "n_jobs": torch.get_num_threads()}
 
 
-def fit_inn(task, X, y, seed, nr_epochs=100, params=None) -> FittedModel:
+def fit_inn(task, X, y, seed, nr_epochs: int, params=None) -> FittedModel:
     from inn.estimators import INNClassifier, INNRegressor
 
     cls = INNRegressor if task == "regression" else INNClassifier
@@ -93,7 +93,7 @@ def fit_inn(task, X, y, seed, nr_epochs=100, params=None) -> FittedModel:
     return FittedModel("inn", est, raw, elapsed, dict(params or {}))
 
 
-def fit_tabresnet(task, X, y, seed, nr_epochs=100) -> FittedModel:
+def fit_tabresnet(task, X, y, seed, nr_epochs: int) -> FittedModel:
     from inn.estimators import TabResNetClassifier, TabResNetRegressor
 
     cls = TabResNetRegressor if task == "regression" else TabResNetClassifier

@@ -36,6 +36,7 @@ from inn.evaluation.metrics import GaussianConditional, ModelProbe, per_row_metr
 from inn.evaluation.synthetic import SYNTHETIC_TASKS, SyntheticTask, benchmark_name, make_synthetic
 from inn.evaluation.tables import ablation_path, main_path
 from inn.results import write_json_atomic
+from inn.settings import DEFAULTS
 
 log = logging.getLogger("inn.evaluation")
 
@@ -67,7 +68,7 @@ class XAIConfig:
     n_test: int = 1000
     n_explain: int = 200
     n_slow: int = 50
-    nr_epochs: int = 100
+    nr_epochs: int = DEFAULTS["nr_epochs"]  # the networks' epochs: the estimators' default
     catboost_iterations: int = 500
     ebm_params: dict = field(default_factory=lambda: {"outer_bags": 4})
     kernel_nsamples: object = "auto"

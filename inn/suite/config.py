@@ -23,7 +23,7 @@ from pathlib import Path
 
 from inn import methods as registry
 from inn.data import TEST_SIZE, DatasetError, dataset_key
-from inn.data.preprocessing import SCALINGS
+from inn.data.preprocessing import NUMERIC_SCALING, SCALINGS
 from inn.results import RUNS_DIR, cell_dir
 from inn.validation import SEED, Int, Real, check_device_name
 
@@ -58,7 +58,7 @@ class Suite:
     resources: dict[str, dict] = field(default_factory=dict)
     hpo_trials: int = 0
     test_split_size: float = TEST_SIZE
-    numeric_scaling: str = "standard"
+    numeric_scaling: str = NUMERIC_SCALING
     output_dir: str = RUNS_DIR
     data_dir: str | None = None
     device: str = "auto"
@@ -247,7 +247,7 @@ def build_suite(raw: dict, overrides: dict | None = None) -> Suite:
             _check(f"resources.{name}.{key}", Real(0), value)
     test_split_size = _check("test_split_size", Real(0, 1, low_open=True, high_open=True),
                              cfg.get("test_split_size", TEST_SIZE))
-    numeric_scaling = cfg.get("numeric_scaling") or "standard"
+    numeric_scaling = cfg.get("numeric_scaling") or NUMERIC_SCALING
     if numeric_scaling not in SCALINGS:
         raise SuiteError(f"numeric_scaling must be one of {SCALINGS}, got {numeric_scaling!r}")
     hpo_trials = _check("hpo_trials", Int(0), cfg.get("hpo_trials") or 0)

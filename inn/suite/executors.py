@@ -15,7 +15,9 @@ Ray
     the environment its worker process starts with (the task's ``runtime_env``) and for torch
     inside the task.  The task returns the record and
     the driver writes it, so the workers need no shared file system for results (they do need the
-    ``inn`` package and the datasets: the store folder or OpenML).
+    ``inn`` package and the datasets: the store folder or OpenML).  A record made through Ray
+    names the node that ran it (``executor``); a cell lost with its node fails and runs again on
+    the next run, like any failed cell.
 
 On Ctrl-C / SIGTERM the cells in flight are abandoned (their workers stopped) and nothing else
 is lost: every finished cell is already in the results tree.
@@ -199,7 +201,17 @@ def _stop_pool(pool) -> None:
 
 
 def _ray_call(cell: Cell, opts: CellOptions) -> dict:
-    return execute_cell(cell, opts, write=False)
+    """Run the cell in a Ray task and say where: the record (and the outcome) get ``executor``,
+    ``{"kind": "ray", "node_id": ..., "worker": "host:pid"}``, since the nodes of a cluster can
+    share a host name."""
+    import ray
+
+    outcome = execute_cell(cell, opts, write=False)
+    outcome["executor"] = {"kind": "ray", "node_id": ray.get_runtime_context().get_node_id(),
+                           "worker": outcome["worker"]}
+    if outcome["record"] is not None:
+        outcome["record"]["executor"] = outcome["executor"]
+    return outcome
 
 
 def init_ray(address: str | None, n_workers: int | None = None) -> None:

@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from inn.data import TEST_SIZE, prepare_data
+from inn.data.preprocessing import NUMERIC_SCALING
 from inn.experiment import fit_method
 from inn.suite.spaces import suggest
 
@@ -47,7 +48,7 @@ def optimise(
     *,
     fixed: dict | None = None,
     test_split_size: float = TEST_SIZE,
-    numeric_scaling: str = "standard",
+    numeric_scaling: str = NUMERIC_SCALING,
     data_dir=None,
     device: str = "auto",
     n_jobs: int = 1,
