@@ -46,25 +46,21 @@ def add_training_arguments(parser, *, nr_epochs: int, batch_size: int | str | No
 
 
 def start(parser, argv=None, warm: bool = True):
-    """Parse the flags and resolve ``--device``; with ``warm``, :func:`warm_up` torch.
+    """Parse the flags and resolve ``--device`` (:func:`inn.estimators.resolve_device`: ``auto``
+    is CUDA when available); with ``warm``, :func:`warm_up` torch.
 
-    Returns ``(args, device)``.
+    Returns ``(args, device)`` with ``device`` ``"cpu"`` or ``"cuda"``.
     """
+    from inn.estimators import resolve_device
+
     args = parser.parse_args(argv)
-    device = resolve_device(args.device)
+    try:
+        device = resolve_device(args.device).type
+    except ValueError as err:
+        raise SystemExit(f"error: {err}") from None
     if warm:
         warm_up(device, args.seed)
     return args, device
-
-
-def resolve_device(device: str) -> str:
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise SystemExit("error: --device cuda but torch sees no CUDA device")
-    return device
 
 
 def synthetic(n_rows: int, n_features: int, seed: int = 0):
@@ -130,9 +126,10 @@ def warm_up(device: str, seed: int = 0) -> None:
 def logit_auroc(y, logits) -> float:
     """Test AUROC from logits: one column (binary) or one per class (one-vs-rest on softmax)."""
     import numpy as np
-    from sklearn.metrics import roc_auc_score
+
+    from inn.metrics import auroc
 
     if logits.ndim == 1:
-        return float(roc_auc_score(y, logits))
+        return auroc(y, logits)
     p = np.exp(logits - logits.max(1, keepdims=True))
-    return float(roc_auc_score(y, p / p.sum(1, keepdims=True), multi_class="ovr"))
+    return auroc(y, p / p.sum(1, keepdims=True))

@@ -15,11 +15,11 @@ import argparse
 import numpy as np
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression
-from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 import inn
+from inn.metrics import r2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,14 +36,14 @@ def main(argv=None) -> None:
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0)
     scaler = StandardScaler().fit(X_train)
     X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-    linear = r2_score(y_test, LinearRegression().fit(X_train, y_train).predict(X_test))
+    linear = r2(y_test, LinearRegression().fit(X_train, y_train).predict(X_test))
     print(f"LinearRegression: test R² {linear:.3f}")
     for name, cls in (("INNRegressor()", inn.INNRegressor),
                       ("TabResNetRegressor()", inn.TabResNetRegressor)):
         scores = []
         for seed in args.seeds:
             model = cls(random_state=seed, verbose=0).fit(X_train, y_train)
-            scores.append(r2_score(y_test, model.predict(X_test)))
+            scores.append(r2(y_test, model.predict(X_test)))
         listed = ", ".join(f"{s:.3f}" for s in scores)
         print(f"{name}: test R² {listed} (seeds {' '.join(map(str, args.seeds))}; mean "
               f"{np.mean(scores):.3f}, {sum(s >= linear for s in scores)} of {len(scores)} "

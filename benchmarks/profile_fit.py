@@ -36,13 +36,11 @@ the row ratio.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import tempfile
 import time
 from collections import defaultdict
 from contextlib import ExitStack, contextmanager
-from types import SimpleNamespace
 
 import common
 import numpy as np
@@ -245,13 +243,12 @@ def profile_phases(method, task, data, args):
         finally:
             epochs[label] += len(self.history) - before
 
-    deepcopy = timers.wrap("best-state copies", copy.deepcopy)
     with ExitStack() as stack:
         stack.enter_context(patched(timers, phase_targets()))
         training.Trainer._run_phase = run_phase
         stack.callback(setattr, training.Trainer, "_run_phase", raw_run_phase)
-        stack.callback(setattr, training, "copy", training.copy)
-        training.copy = SimpleNamespace(deepcopy=deepcopy)
+        stack.callback(setattr, training, "_snapshot", training._snapshot)
+        training._snapshot = timers.wrap("best-state copies", training._snapshot)
         timers.on = True
         timed_fit = timers.wrap("rest of fit", est.fit)
         timed_fit(X, y, X_val=X_val, y_val=y_val)
@@ -286,7 +283,9 @@ def profile_step(method, task, data, args):
             epoch["epochs"] = n_epochs
 
     # at least --min_steps steps (small data have a few steps per epoch)
-    batch = estimator(method, task).batch_size
+    from inn.training import auto_batch_size
+
+    batch = estimator(method, task).batch_size or auto_batch_size(len(X))
     n_epochs = -(-args.min_steps // -(-len(X) // batch))
 
     def one_epoch(instrument: bool):

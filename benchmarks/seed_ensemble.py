@@ -37,15 +37,13 @@ def main(argv=None) -> None:
     import torch
 
     from inn.data.prepared import prepare_data
-    from inn.data.store import dataset_key
     from inn.experiment import fit_method
 
     torch.set_num_threads(1)
     k_max = max(args.members)
     rows, gains = [], {k: [] for k in args.members}
     for key in args.datasets:
-        did = dataset_key(key)
-        data = prepare_data(did, args.seed, "inn", data_dir=args.data_dir)
+        data = prepare_data(key, args.seed, "inn", data_dir=args.data_dir)  # normalises key
         if data.dataset.task == "regression":
             raise SystemExit(f"error: {key} is a regression dataset; this compares AUROC")
         start, logits = time.perf_counter(), []

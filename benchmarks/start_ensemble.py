@@ -61,7 +61,6 @@ def main(argv=None) -> None:
     import torch
 
     from inn.data.prepared import prepare_data
-    from inn.data.store import dataset_key
     from inn.experiment import fit_method
 
     torch.set_num_threads(1)
@@ -69,9 +68,8 @@ def main(argv=None) -> None:
     keys = args.datasets or _classification_keys(args.data_dir)
     rows, scores = [], {"default": {}, "partner": {}, "pair": {}}
     for key in keys:
-        did = dataset_key(key)
         for seed in args.seeds:
-            data = prepare_data(did, seed, "inn", data_dir=args.data_dir)
+            data = prepare_data(key, seed, "inn", data_dir=args.data_dir)  # normalises key
             if data.dataset.task == "regression":
                 raise SystemExit(f"error: {key} is a regression dataset; this compares AUROC")
             start, logits = time.perf_counter(), []

@@ -10,7 +10,7 @@ import re
 import sys
 
 from inn import methods
-from inn.data import VALIDATION_SIZE, DataFile, DatasetError, dataset_key
+from inn.data import VALIDATION_SIZE, DataFile
 from inn.data.files import MODES, READERS
 from inn.settings import SETTINGS
 from inn.validation import SEED, Choice, Int, Threads
@@ -30,14 +30,6 @@ def open_fraction(text: str) -> float:
     return value
 
 
-def dataset_id(text: str) -> int | str:
-    """argparse ``type`` of ``--dataset_id``: an OpenML id or a plain store key."""
-    try:
-        return dataset_key(text)
-    except DatasetError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
-
-
 def _run_defaults() -> dict:
     """The defaults of :func:`inn.experiment.run`, so that the flags show them (no copy)."""
     from inn.experiment import run
@@ -48,7 +40,8 @@ def _run_defaults() -> dict:
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags shared by the experiment scripts; their defaults are :func:`inn.experiment.run`'s."""
     run = _run_defaults()
-    parser.add_argument("--dataset_id", type=dataset_id, default=None,
+    # the text as given: inn.run normalises it (inn.data.dataset_key), once, before any work
+    parser.add_argument("--dataset_id", default=None,
                         help=f"OpenML dataset id or store key (default: {DEFAULT_DATASET}, "
                              "scikit-learn's breast-cancer data, which needs no network)")
     parser.add_argument("--data", default=None, metavar="FILE",
@@ -141,6 +134,8 @@ def add_setting_argument(parser, name: str, default=argparse.SUPPRESS, shown: st
     kind = {"choices": spec.options} if isinstance(spec, Choice) else {"type": spec.parse}
     if shown is None:
         shown = setting.default if default is argparse.SUPPRESS else default
+        if shown is None and getattr(spec, "auto", ""):
+            shown = f"None, i.e. auto: {spec.auto}"
     parser.add_argument(f"--{name}", default=default, **kind,
                         help=f"{setting.help} (default: {shown}{note})".replace("%", "%%"))
 

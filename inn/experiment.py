@@ -27,6 +27,7 @@ from inn.data import (
     make_splits,
     prepare_data,
 )
+from inn.data.loading import load_key
 from inn.data.preprocessing import NUMERIC_SCALING, SCALINGS
 from inn.metrics import classification_metrics, regression_metrics
 from inn.results import (
@@ -140,6 +141,8 @@ def run(
         The result record (also written to the results tree).
     """
     # Every setting is checked before any work, so a bad one costs nothing and writes nothing.
+    # The dataset id is normalised here, once (the CLIs pass their text on); every step below
+    # takes the key as it is.
     entry = methods.get(method)
     if not isinstance(dataset_id, DataFile) and openml_task_id is None:
         dataset_id = dataset_key(dataset_id)
@@ -169,7 +172,9 @@ def run(
         if existing is not None:
             return existing
 
-    data = prepare_data(dataset_id, seed, method, test_split_size=test_split_size,
+    seeded = openml_task_id is None and not isinstance(dataset_id, DataFile)
+    source = load_key(dataset_id, data_dir) if seeded else dataset_id
+    data = prepare_data(source, seed, method, test_split_size=test_split_size,
                         numeric_scaling=numeric_scaling, data_dir=data_dir,
                         openml_task_id=openml_task_id, drop_features=drop_features)  # fmt: skip
     dataset, splits = data.dataset, data.splits
@@ -312,10 +317,12 @@ def _data_file_problem(path, record: dict, data_file: DataFile) -> str | None:
 
 
 def seeded_fingerprint(dataset_id, seed: int, test_split_size: float, data_dir=None):
-    """The fingerprint of the seeded split :func:`run` makes of ``dataset_id``, or ``None``
-    (logged) when the data cannot be loaded to tell."""
+    """The fingerprint of the seeded split :func:`run` makes of ``dataset_id`` (a normalised
+    key or a :class:`~inn.data.DataFile`), or ``None`` (logged) when the data cannot be loaded
+    to tell."""
     try:
-        dataset = load_dataset(dataset_id, data_dir)
+        dataset = (load_dataset(dataset_id) if isinstance(dataset_id, DataFile) else
+                   load_key(dataset_id, data_dir))
     except DatasetError as err:
         log.warning("the split of the existing result cannot be checked: %s", err)
         return None

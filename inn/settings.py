@@ -70,7 +70,7 @@ SETTINGS: dict[str, Setting] = {
         "contributions as faithful as KernelSHAP on the same model (docs, faithfulness.md) at "
         "1.1-1.4x the training time per epoch (measured on CPU)."),
     "consistency_rows": _inn(
-        0.25, Real(0, 1, low_open=True), "share of each batch that gets the consistency term",
+        0.0625, Real(0, 1, low_open=True), "share of each batch that gets the consistency term",
         "It sets the term's cost."),
     "shape_functions": _inn(
         True, Bool(), "learn a piecewise-linear shape function per numeric column",
@@ -78,7 +78,7 @@ SETTINGS: dict[str, Setting] = {
         "contributions are then ``w_i(x) * (phi_i(x_i) - phi_i(r_i))``, so with constant "
         "weights INN is an additive model, and the hypernetwork lets the weights vary by row."),
     "additive_epochs": _inn(
-        50, Int(0), "epochs of a first phase that fits the additive part only (0 = none)",
+        20, Int(0), "epochs of a first phase that fits the additive part only (0 = none)",
         "The phase trains only the parts shared by all rows (w0, shape functions, bias: an "
         "additive model); early stopping keeps the best epoch of both phases, so INN falls "
         "back to the additive model where the hypernetwork does not help."),
@@ -96,7 +96,12 @@ SETTINGS: dict[str, Setting] = {
     "nr_epochs": Setting(
         100, Int(1), "training epochs",
         "For INN, those of the joint phase that follows ``additive_epochs``."),
-    "batch_size": Setting(256, Int(2), "rows per training step"),
+    "batch_size": Setting(
+        None, Int(2, auto="256, doubled while an epoch would take more than 128 steps, at most "
+                          "1024"),
+        "rows per training step",
+        "``None`` grows with the training rows (:func:`inn.training.auto_batch_size`): small "
+        "and mid-sized data train with 256 rows per step as before, 48,000 rows with 512."),
     "learning_rate": Setting(1e-3, Real(0, low_open=True), "AdamW's peak learning rate"),
     "weight_decay": Setting(0.01, Real(0), "AdamW's decoupled weight decay"),
     "nr_restarts": Setting(

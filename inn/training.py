@@ -190,6 +190,7 @@ class Trainer:
         )
         self.history: list[dict] = []
         self.best_epoch_: int | None = None
+        self.batch_size_: int | None = None  # the rows per step it trained with
 
     # ---- objective -------------------------------------------------------------------------
     def task_loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -384,7 +385,7 @@ class Trainer:
         it stopped early, or ``None`` when it ran every epoch."""
         cfg = self.config
         n = x.shape[0]
-        batch_size = min(cfg.batch_size or auto_batch_size(n), n)
+        batch_size = self.batch_size_ = min(cfg.batch_size or auto_batch_size(n), n)
         steps = n // batch_size + (1 if n % batch_size > 1 else 0)
         graphs = self.cuda_graphs and self.device.type == "cuda"
         groups = self._param_groups()

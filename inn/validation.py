@@ -32,8 +32,11 @@ class Int:
 
     low: int | None = None
     high: int | None = None
+    auto: str = ""  # where set, None is allowed too and means this (CLI: "auto")
 
     def describe(self) -> str:
+        if self.auto:
+            return f"{Int(self.low, self.high).describe()}, or None ({self.auto})"
         if self.low == 1 and self.high is None:
             return "a positive integer"
         if self.high is None:
@@ -42,7 +45,9 @@ class Int:
             return f"an integer <= {self.high}"
         return f"an integer in [{self.low}, {self.high}]"
 
-    def check(self, name: str, value) -> int:
+    def check(self, name: str, value) -> int | None:
+        if value is None and self.auto:
+            return None
         if isinstance(value, _BOOLS) or not isinstance(value, numbers.Integral):
             raise ValueError(f"{name} must be {self.describe()}, got {value!r} ({_type(value)})")
         value = int(value)
@@ -52,7 +57,9 @@ class Int:
         return value
 
     def parse(self, text: str) -> int:
-        """argparse ``type``: the integer in ``text``, checked."""
+        """argparse ``type``: the integer in ``text``, checked (``auto``: None, where allowed)."""
+        if self.auto and text.strip().lower() in ("auto", "none"):
+            return None
         try:
             value = int(text.strip())
         except ValueError:
@@ -280,3 +287,17 @@ def check_key(value, what: str = "dataset id") -> str | int:
             f"(no spaces or path separators, not '.' or '..', at most {MAX_KEY_LENGTH} "
             "characters)")
     return int(value) if value.isdigit() else value
+
+
+# ---- values ---------------------------------------------------------------------------------
+def plain(value):
+    """``value`` with numpy scalars as Python values (``0``, not ``np.int64(0)``; ``'good'``,
+    not ``np.str_('good')``), inside dicts, lists and tuples too (tuples become lists): for JSON
+    and for messages."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return value.item()
+    return value

@@ -585,6 +585,9 @@ def explanation_figures(
 
     Returns the written files and the messages (also printed) about what was missing.
     """
+    from inn.data import dataset_key
+
+    dataset_id = dataset_key(dataset_id)  # once, here: the steps below take the key as it is
     out_dir = Path(out_dir)
     files: list[Path] = []
     notes: list[str] = []

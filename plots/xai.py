@@ -20,22 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
+from inn.evaluation.explainers import EXPLAINERS
 from inn.evaluation.tables import load_main
 
-from .style import NEUTRAL_COLOR, method_color, new_figure, save_figure
+from .style import UNKNOWN_COLOR, new_figure, save_figure
 
-# explainer -> (label, the model it explains, line style, marker)
-EXPLAINER_STYLES = {
-    "inn": ("INN (own contributions)", "inn", "-", "o"),
-    "kernelshap_inn": ("KernelSHAP on INN", "inn", "--", "s"),
-    "lime_inn": ("LIME on INN", "inn", ":", "^"),
-    "kernelshap_tabresnet": ("KernelSHAP on TabResNet", "tabresnet", "--", "s"),
-    "ig_tabresnet": ("Integrated Gradients on TabResNet", "tabresnet", "-", "D"),
-    "kernelshap_catboost": ("KernelSHAP on CatBoost", "catboost", "--", "s"),
-    "treeshap_catboost": ("TreeSHAP on CatBoost", "catboost", "-", "v"),
-    "ebm": ("EBM (own contributions)", "ebm", "-", "P"),
-    "random": ("random", None, ":", "x"),
-}
 # metric -> (axis label, higher is better)
 RHO_METRICS = {
     "gt_corr_ref": ("agreement with the true attributions\n(per-row Pearson)", True),
@@ -66,22 +55,26 @@ TASK_NAMES = {"binary": "binary classification", "regression": "regression"}
 
 
 def explainer_label(name: str) -> str:
-    """The display name of an explainer (``ig_tabresnet`` -> Integrated Gradients on
-    TabResNet)."""
-    return EXPLAINER_STYLES.get(name, (name,))[0]
+    """The display name of an explainer from its registry entry
+    (:data:`inn.evaluation.explainers.EXPLAINERS`; ``ig_tabresnet`` -> Integrated Gradients on
+    TabResNet); an unknown name (a record of an old run) is shown as is."""
+    entry = EXPLAINERS.get(name)
+    return name if entry is None else entry.label
 
 
 def explainer_color(name: str) -> str:
-    """One colour per explainer: the colour of the model it explains, lighter for an explainer
-    applied from outside (KernelSHAP, LIME) than for the model's own attributions."""
-    from matplotlib.colors import to_hex, to_rgb
+    """The colour of an explainer from its registry entry: the colour of the model it explains,
+    lighter for an explainer applied from outside (KernelSHAP, LIME) than for the model's own
+    attributions; a fixed fallback colour for an unknown name."""
+    entry = EXPLAINERS.get(name)
+    return UNKNOWN_COLOR if entry is None else entry.color
 
-    label, model, style, _ = EXPLAINER_STYLES.get(name, (name, None, "-", "."))
-    if model is None:
-        return NEUTRAL_COLOR
-    rgb = np.array(to_rgb(method_color(model)))
-    shade = {"-": 0.0, "--": 0.35, ":": 0.6}.get(style, 0.0)
-    return to_hex(rgb + (1 - rgb) * shade)
+
+def order_explainers(names) -> list[str]:
+    """``names`` in the registry's order; unknown names follow, alphabetically."""
+    names = set(names)
+    known = [e for e in EXPLAINERS if e in names]
+    return known + sorted(names - set(known))
 
 
 def _family(benchmark: str) -> tuple[str, str, float | None]:
@@ -104,10 +97,7 @@ def figure(data: dict, metric: str):
         target, task, rho = _family(bench)
         panels.setdefault((target, task), {})[rho] = per_expl
     keys = sorted(panels)
-    used = {e for p in panels.values() for v in p.values() for e in v}
-    known = [e for e in EXPLAINER_STYLES if e in used]
-    other = sorted(used - set(known))
-    expls = known + other
+    expls = order_explainers({e for p in panels.values() for v in p.values() for e in v})
     ncol = min(3, len(keys))
     nrow = -(-len(keys) // ncol)
     fig = new_figure(4.3 * ncol, 2.9 * nrow + 1.2, layout="constrained")
@@ -170,8 +160,7 @@ def rho_figure(data):
     are several) against the feature correlation ρ on a linear axis from 0 to 1."""
     families = sorted(data["family"].unique())
     metrics = [m for m in RHO_METRICS if m in set(data["metric"])]
-    known = [e for e in EXPLAINER_STYLES if e in set(data["explainer"])]
-    explainers = known + sorted(set(data["explainer"]) - set(known))
+    explainers = order_explainers(data["explainer"])
     fig = new_figure(3.0 * len(metrics) + 1.2, 2.1 * len(families) + 1.3, layout="constrained")
     axes = fig.subplots(len(families), len(metrics), squeeze=False, sharex=True, sharey="col")
     for i, family in enumerate(families):
@@ -183,10 +172,11 @@ def rho_figure(data):
                     ["mean", "min", "max"])
                 if stats.empty:
                     continue
-                label, model, style, marker = EXPLAINER_STYLES.get(e, (e, None, "-", "."))
-                colour = NEUTRAL_COLOR if model is None else method_color(model)
+                entry = EXPLAINERS.get(e)
+                style, marker = (entry.line, entry.marker) if entry else ("-", ".")
+                colour = explainer_color(e)
                 ax.plot(stats.index, stats["mean"], linestyle=style, marker=marker,
-                        color=colour, label=label, markersize=3.5, linewidth=1.2)
+                        color=colour, label=explainer_label(e), markersize=3.5, linewidth=1.2)
                 if (stats["max"] > stats["min"]).any():
                     ax.fill_between(stats.index, stats["min"], stats["max"], color=colour,
                                     alpha=0.12, linewidth=0)  # fmt: skip

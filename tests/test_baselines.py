@@ -171,3 +171,38 @@ def test_ebm_local_contributions_additive(task):
     # pairwise terms exist and their importance is spread over original features only
     assert any(len(t) == 2 for t in model.model_.term_features_)
     assert model.feature_importances().shape == (n_features,)
+
+
+# ------------------------------------------------------------------- metrics in one place
+def test_metrics_are_defined_in_inn_metrics_only():
+    """Every task metric (test metrics, the baselines' selection, the interpretability
+    benchmark's model fit, the benchmark scripts) comes from inn.metrics: no other module of the
+    package, the figures or the scripts computes one with scikit-learn."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    own = root / "inn" / "metrics.py"
+    users = [p for folder in ("inn", "plots", "benchmarks") for p in (root / folder).rglob("*.py")
+             if p != own and ("sklearn.metrics" in p.read_text()
+                              or "sklearn import metrics" in p.read_text())]  # fmt: skip
+    assert users == []
+
+
+def test_selection_score_is_made_of_inn_metrics():
+    from inn import metrics
+    from inn.baselines.base import SELECTION_LOG_LOSS_FLOOR, selection_score
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 200)
+    proba = rng.dirichlet(np.ones(3), 200)
+    proba[0] = [0.0, 0.0, 1.0] if y[0] != 2 else [1.0, 0.0, 0.0]  # a confident miss: floored
+    assert selection_score("multiclass", y, proba) == (
+        metrics.accuracy(y, proba), -metrics.log_loss(y, proba, floor=SELECTION_LOG_LOSS_FLOOR))
+    assert -selection_score("multiclass", y, proba)[1] < metrics.log_loss(y, proba)
+    yb = rng.integers(0, 2, 200)
+    pb = np.column_stack([1 - proba[:, 0], proba[:, 0]])
+    assert selection_score("binary", yb, pb)[0] == metrics.auroc(yb, pb) == \
+        metrics.classification_metrics(yb, pb)["auroc"]  # fmt: skip
+    target, pred = rng.normal(size=50), rng.normal(size=50)
+    assert selection_score("regression", target, pred) == (-metrics.rmse(target, pred),)
+    assert metrics.regression_metrics(target, pred)["rmse"] == metrics.rmse(target, pred)

@@ -151,17 +151,15 @@ def test_leak_ranked_first_for_leaking_additive_model():
 
 def test_ebm_contributions_reproduce_output():
     pytest.importorskip("interpret")
-    from inn.evaluation.explainers import ExplainContext, explain, fit_ebm
+    from inn.evaluation.explainers import ExplainContext, explain, fit_model
 
     data = make_synthetic("additive_regression_rho0", 300, 50, seed=0)
     X = data.X_train[:, :3]
-    model = fit_ebm("regression", X, data.y_train, seed=0,
-                    params={"outer_bags": 1, "interactions": 0, "max_rounds": 200})  # fmt: skip
+    model = fit_model("ebm", "regression", X, data.y_train, None, None, seed=0,
+                      params={"outer_bags": 1, "interactions": 0, "max_rounds": 200})  # fmt: skip
     attr = explain("ebm", model, data.X_test[:, :3], np.arange(50),
                    ExplainContext(X, X.mean(axis=0)))  # fmt: skip
-    _, intercept = model.estimator.local_contributions(
-        model.estimator._prep_X(np.asarray(data.X_test[:, :3], dtype=np.float64))
-    )
+    _, intercept = model.model.local_contributions(data.X_test[:, :3])
     np.testing.assert_allclose(attr.values.sum(axis=1) + intercept,
                                model.raw(data.X_test[:, :3]), rtol=1e-6, atol=1e-6)  # fmt: skip
 
@@ -204,3 +202,77 @@ def test_topk_exact_counts_rows_whose_top_features_are_the_relevant_ones():
         [-0.5, 0.4, 0.3, -0.2],  # top-2 = {0, 1}: exact
     ])
     np.testing.assert_array_equal(topk_exact(phi, relevant), [1.0, 0.0, 1.0])
+
+
+# ----------------------------------------------------------- models from the method registry
+def test_benchmark_fits_registry_models_on_a_stratified_validation_split():
+    pytest.importorskip("catboost")
+    import torch
+
+    from inn import methods
+    from inn.evaluation.runner import XAIConfig, fit_models, method_params, validation_split
+
+    torch.set_num_threads(1)
+    data = make_synthetic("linear_binary_rho0.5", 300, 50, seed=0)
+    cfg = XAIConfig(n_train=300, nr_epochs=2, catboost_iterations=20)
+    fit, val = validation_split("binary", data.y_train, 0, cfg.validation_size)
+    assert (len(fit), len(val)) == (255, 45) and not set(fit) & set(val)
+    assert abs(data.y_train[val].mean() - data.y_train[fit].mean()) < 0.02  # stratified
+    again, _ = validation_split("binary", data.y_train, 0, cfg.validation_size)
+    np.testing.assert_array_equal(fit, again)  # seeded
+    models = fit_models(["inn", "catboost"], "binary", data.X_train[fit], data.y_train[fit],
+                        data.X_train[val], data.y_train[val], 0, cfg, {"bias": "global"})
+    for name, fitted in models.items():
+        assert isinstance(fitted.model, methods.get(name).model_class)
+        assert fitted.params == method_params(name, cfg, {"bias": "global"})
+        assert fitted.raw(data.X_test).shape == (50,)
+    assert models["inn"].params == {"nr_epochs": 2, "bias": "global"}
+    assert models["catboost"].params == {"iterations": 20}
+    # the explainers' reference (the mean of the rows the models fit on) is INN's own r
+    np.testing.assert_allclose(models["inn"].estimator.reference(),
+                               data.X_train[fit].mean(axis=0), atol=1e-5)  # fmt: skip
+    # the raw output is the logit: its sigmoid is the model's probability of class 1
+    proba = models["catboost"].model.predict_proba(data.X_test)[:, 1]
+    np.testing.assert_allclose(1 / (1 + np.exp(-models["catboost"].raw(data.X_test))), proba,
+                               rtol=1e-6)  # fmt: skip
+
+
+def test_benchmark_model_without_a_size_is_an_error():
+    from inn.evaluation.runner import XAIConfig, method_params
+
+    with pytest.raises(ValueError, match="no model 'tabnet'"):
+        method_params("tabnet", XAIConfig())
+
+
+def test_real_benchmark_names_are_filed_under_the_normalised_key():
+    from inn.data import DatasetError
+    from inn.evaluation.runner import check_benchmark, real_benchmark
+
+    assert real_benchmark("real_031") == ("real", 31)
+    assert check_benchmark("leak_031") == "leak_31" == check_benchmark("leak_31")
+    assert check_benchmark("linear_binary_rho0.5") == "linear_binary_rho0.5"
+    with pytest.raises(DatasetError, match="not a plain name"):
+        check_benchmark("real_../x")
+
+
+# ------------------------------------------------------------------ the explainer registry
+def test_each_explainer_has_one_entry_with_its_model_and_style():
+    from inn import methods
+    from inn.evaluation.explainers import EXPLAINERS, explain_random, register
+
+    entries = list(EXPLAINERS.values())
+    for attr in ("color", "label"):
+        values = [getattr(e, attr) for e in entries]
+        assert len(set(values)) == len(values), attr
+    for entry in entries:
+        assert entry.model in methods.names() and callable(entry.explain)
+        assert entry.color.startswith("#") and len(entry.color) == 7
+    # a model's own attributions carry the method's colour; KernelSHAP and LIME a lighter one
+    assert EXPLAINERS["inn"].color == methods.get("inn").color
+    assert EXPLAINERS["treeshap_catboost"].color == methods.get("catboost").color
+    assert EXPLAINERS["kernelshap_inn"].color not in {m.color for m in methods.REGISTRY.values()}
+    assert EXPLAINERS["kernelshap_inn"].slow and not EXPLAINERS["inn"].slow
+    with pytest.raises(ValueError, match="color"):
+        register(name="copy", model="inn", explain=explain_random, slow=False, label="copy",
+                 color=EXPLAINERS["ebm"].color)
+    assert "copy" not in EXPLAINERS

@@ -100,6 +100,44 @@ def test_regression_run_in_process(tmp_path):
     assert rec["numeric_scaling"] == "quantile"
 
 
+@needs_store
+def test_dataset_key_normalised_once_at_the_edge(tmp_path, monkeypatch):
+    """31, "31", "031" and np.int64(31) are one dataset: one results folder, one record. inn.run
+    normalises the id once (inn.data.dataset_key, the only normaliser); no step below it (load,
+    store, split fingerprint, skip check) normalises it again."""
+    import numpy as np
+
+    import inn.data.store as store
+    from inn.data import DatasetError
+    from inn.experiment import run
+
+    calls = []
+    normalise = store.check_key  # dataset_key's only work: counted, not changed
+
+    def counted(value, what="dataset id"):
+        calls.append(value)
+        return normalise(value, what)
+
+    monkeypatch.setattr(store, "check_key", counted)
+    records = []
+    for given in ("31", 31, "031", np.int64(31)):
+        calls.clear()
+        records.append(run("decision_tree", given, 0, output_dir=tmp_path, quiet=True,
+                           overwrite=True, n_jobs=1))
+        assert calls == [given]
+    assert {r["path"] for r in records} == {str(result_path(tmp_path, "decision_tree", 31, 0))}
+    assert {r["dataset_id"] for r in records} == {31}
+    assert len({r["split_fingerprint"] for r in records}) == 1
+    assert len({json.dumps(r["test_metrics"]) for r in records}) == 1
+    calls.clear()  # the finished result is found from another spelling, still with one call
+    assert run("decision_tree", "031", 0, output_dir=tmp_path, quiet=True).get("skipped")
+    assert calls == ["031"]
+    # a space is no part of a key (tests/test_guarantees.py): an error before any work
+    with pytest.raises(DatasetError, match="not a plain name"):
+        run("decision_tree", " 31", 0, output_dir=tmp_path / "other", quiet=True)
+    assert not (tmp_path / "other").exists()
+
+
 @pytest.mark.parametrize(
     "script, args, message",
     [

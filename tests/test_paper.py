@@ -82,7 +82,8 @@ def test_model_name_is_an_alias_of_model(tmp_path, capsys):
 
     parser = baseline_experiment.build_parser()
     args = parser.parse_args(["--model_name", "random_forest", "--dataset_id", "31"])
-    assert args.model == "random_forest" and args.dataset_id == 31
+    # the id as given: inn.run normalises it (once, there)
+    assert args.model == "random_forest" and args.dataset_id == "31"
     assert parser.parse_args(["--model", "random_forest"]).model == "random_forest"
     with pytest.raises(SystemExit) as info:
         parser.parse_args(["--model_name", "xgboost"])
@@ -450,6 +451,8 @@ def test_epoch_floor_lists_every_product_of_a_step():
     # trunk input: 4 transformed columns + 4 x 2 bin encodings; head: 8 -> 4 x 3, per member
     assert shapes[:2] == [(10, 12, 8), (8, 10, 12)]
     assert shapes[2:] == [(10, 8, 12), (12, 10, 8), (10, 12, 8)] * 2
-    assert floor.step_rows(INNClassifier(), 256) == 256 + 2 * 64 + 1
+    # the batch, a coalition and its complement for each consistency row, the reference row
+    assert floor.step_rows(INNClassifier(consistency_rows=0.25), 256) == 256 + 2 * 64 + 1
+    assert floor.step_rows(INNClassifier(consistency_rows=1 / 16), 256) == 256 + 2 * 16 + 1
     assert floor.step_rows(INNClassifier(consistency_weight=0.0), 256) == 256
     assert floor.step_rows(TabResNetClassifier(), 256) == 256

@@ -424,3 +424,21 @@ def test_removal_figure_says_one_seed_and_shares_its_axis():
         fig._suptitle.get_text()  # fmt: skip
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert len({ax.get_ylim() for ax in visible}) == 1  # noise cannot look like signal
+
+
+def test_xai_figures_take_explainer_styles_from_the_registry():
+    from inn.evaluation.explainers import EXPLAINERS
+    from plots import xai
+
+    for name, entry in EXPLAINERS.items():
+        assert xai.explainer_color(name) == entry.color
+        assert xai.explainer_label(name) == entry.label
+    assert xai.explainer_label("old_explainer") == "old_explainer"
+    assert xai.explainer_color("old_explainer") == style.UNKNOWN_COLOR
+    assert xai.order_explainers(["zzz", "random", "inn"]) == ["inn", "random", "zzz"]
+    data = {"linear_binary_rho0.5": {"inn": [0.9, 0.8], "kernelshap_inn": [0.7], "zzz": [0.1]}}
+    fig = xai.figure(data, "gt_corr_ref")
+    bars = {c.get_label(): c for c in fig.axes[0].containers if hasattr(c, "patches")}
+    assert set(bars) == {"INN (own contributions)", "KernelSHAP on INN", "zzz"}
+    colours = {lab: tuple(c.patches[0].get_facecolor()) for lab, c in bars.items()}
+    assert len(set(colours.values())) == 3

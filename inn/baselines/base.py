@@ -116,16 +116,15 @@ def _as_encoded(X: Any) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(X, dtype=np.float32))
 
 
-def _softmax_logloss(y: np.ndarray, proba: np.ndarray) -> float:
-    eps = 1e-7
-    p = np.clip(proba[np.arange(len(y)), y], eps, 1.0)
-    return float(-np.mean(np.log(p)))
+SELECTION_LOG_LOSS_FLOOR = 1e-7  # probabilities below it count as it in the tie-breaking log-loss
 
 
 def selection_score(task: str, y: np.ndarray, out: np.ndarray) -> tuple[float, ...]:
     """Validation criterion used for grid selection; larger is better (compared as tuples).
 
-    ``out`` is ``predict_proba`` output for classification and predictions for regression.
+    ``out`` is ``predict_proba`` output for classification and predictions for regression. The
+    metrics are :mod:`inn.metrics`'s (the log-loss with probabilities floored at
+    :data:`SELECTION_LOG_LOSS_FLOOR`).
 
     * binary: (AUROC, -log-loss) - AUROC is the headline metric of the benchmark; log-loss only
       breaks ties (e.g. between shallow trees with identical rankings).  Falls back to -log-loss
@@ -133,21 +132,19 @@ def selection_score(task: str, y: np.ndarray, out: np.ndarray) -> tuple[float, .
     * multiclass: (accuracy, -log-loss).
     * regression: (-RMSE,).
     """
+    from inn import metrics  # scikit-learn: imported when a grid is scored, not with the module
+
     y = np.asarray(y)
     if task == "regression":
-        out = np.asarray(out, dtype=np.float64).ravel()
-        return (-float(np.sqrt(np.mean((out - y.astype(np.float64)) ** 2))),)
+        return (-metrics.rmse(y.astype(np.float64), np.asarray(out, dtype=np.float64).ravel()),)
     y = y.astype(int)
     proba = np.asarray(out, dtype=np.float64)
-    ll = _softmax_logloss(y, proba)
+    ll = metrics.log_loss(y, proba, floor=SELECTION_LOG_LOSS_FLOOR)
     if task == "binary":
-        from sklearn.metrics import roc_auc_score
-
         if len(np.unique(y)) < 2:
             return (-ll,)
-        return (float(roc_auc_score(y, proba[:, 1])), -ll)
-    acc = float(np.mean(np.argmax(proba, axis=1) == y))
-    return (acc, -ll)
+        return (metrics.auroc(y, proba[:, 1]), -ll)
+    return (metrics.accuracy(y, proba), -ll)
 
 
 def _full_proba(proba: np.ndarray, classes: Any, n_classes: int) -> np.ndarray:
@@ -259,6 +256,14 @@ class Model:
             return np.argmax(self._predict_proba(X), axis=1)
         return np.asarray(self._predict_reg(X), dtype=np.float64).ravel()
 
+    def raw_output(self, X) -> np.ndarray:
+        """The model's raw output on ``X``, shape ``(n,)``: the logit of class 1 (binary) or the
+        prediction (regression); what the interpretability benchmark (:mod:`inn.evaluation`)
+        explains. NotImplementedError for multiclass and for a method without one."""
+        if self.task == "multiclass":
+            raise NotImplementedError(f"{self.name}: a multiclass model has no single raw output")
+        return np.asarray(self._raw_output(self._prep_X(X)), dtype=np.float64).ravel()
+
     def feature_importances(self) -> np.ndarray | None:
         raw = self._raw_importances()
         return None if raw is None else _normalise(raw)
@@ -308,7 +313,14 @@ class Model:
         import pandas as pd
 
         if not isinstance(X, pd.DataFrame):
-            X = pd.DataFrame(np.asarray(X, dtype=object), columns=self.columns_)
+            values = None
+            if not self.categorical_:  # all numeric: floats directly, not through objects
+                try:
+                    values = np.asarray(X, dtype=np.float64)
+                except (TypeError, ValueError):
+                    values = None
+            X = pd.DataFrame(np.asarray(X, dtype=object) if values is None else values,
+                             columns=self.columns_)
         X = X[self.columns_].copy()
         for c in self.columns_:
             if c in self.categorical_:
@@ -334,6 +346,9 @@ class Model:
 
     def _raw_importances(self):
         return None
+
+    def _raw_output(self, X) -> np.ndarray:
+        raise NotImplementedError(f"{self.name} has no raw output")
 
     def _predict_out(self, model, X) -> np.ndarray:
         """Probabilities (classification) or predictions (regression) of ``model`` on ``X``."""

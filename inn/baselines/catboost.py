@@ -70,6 +70,9 @@ class CatBoostBaseline(Model):
     def _raw_importances(self):
         return self.model_.get_feature_importance()
 
+    def _raw_output(self, X):
+        return self.model_.predict(X, prediction_type="RawFormulaVal")
+
 
 class _CatBoostProgress:
     """CatBoost callback: a periodic progress line (it never stops training)."""

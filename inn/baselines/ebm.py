@@ -88,10 +88,12 @@ class EBMBaseline(Model):
 
     def decision_function(self, X) -> np.ndarray:
         """Raw EBM output (logit / per-class logits / regression value)."""
-        X = self._prep_X(X)
+        return np.asarray(self._raw_output(self._prep_X(X)), dtype=np.float64)
+
+    def _raw_output(self, X):
         if self.task == "regression":
-            return np.asarray(self.model_.predict(X), dtype=np.float64)
-        return np.asarray(self.model_.decision_function(X), dtype=np.float64)
+            return self.model_.predict(X)
+        return self.model_.decision_function(X)
 
 
 # The value lists of the InterpretML hyperparameter guide

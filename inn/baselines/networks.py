@@ -75,6 +75,11 @@ class NetworkModel(Model):
         self.params_ = {k: v for k, v in self.model_.get_params().items() if k not in unused}
         self.params_["device"] = str(self.model_.device_)
 
+    def _raw_output(self, X):
+        if self.task == "regression":
+            return self.model_.predict(X)
+        return self.model_.decision_function(X)
+
     @property
     def device_(self):
         return self.model_.device_
@@ -85,7 +90,7 @@ class NetworkModel(Model):
 
     def record_extras(self, X_test) -> dict:
         return {"epochs_run": len(self.model_.history_), "best_epoch": self.model_.best_epoch_,
-                "threads": self.model_.n_threads_}
+                "threads": self.model_.n_threads_, "batch_size": self.model_.batch_size_}
 
     def save(self, path, preprocessor=None, classes=None) -> None:
         from inn.estimators import save, with_preprocessor

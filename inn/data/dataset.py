@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from inn.tasks import TASKS
+from inn.validation import plain
 
 from .columns import dates_as_years
 from .store import DatasetError
@@ -164,7 +165,7 @@ def build_dataset(
         n_classes = int(y.nunique())
         if n_classes < 2:
             raise DatasetError(
-                f"{label}: target {y.name!r} has a single class {_plain(y.iloc[0])!r}"
+                f"{label}: target {y.name!r} has a single class {plain(y.iloc[0])!r}"
             )
         if task == "binary" and n_classes != 2:
             raise DatasetError(f"{label}: task is binary but the target has {n_classes} classes")
@@ -186,8 +187,3 @@ def infer_task(y: pd.Series) -> str:
     ):
         return "binary" if y.nunique(dropna=True) == 2 else "multiclass"
     return "regression"
-
-
-def _plain(value):
-    """A numpy scalar as the Python value, so messages show ``0``, not ``np.int64(0)``."""
-    return value.item() if hasattr(value, "item") else value

@@ -40,7 +40,12 @@ def load_dataset(dataset_id: str | int | DataFile,
     """
     if isinstance(dataset_id, DataFile):
         return load_file(dataset_id)
-    public_id = dataset_key(dataset_id)  # a plain name: never a path
+    return load_key(dataset_key(dataset_id), data_dir)  # a plain name: never a path
+
+
+def load_key(public_id: str | int, data_dir: str | os.PathLike | None = None) -> Dataset:
+    """:func:`load_dataset` of a key normalised already (:func:`~inn.data.store.dataset_key`,
+    where it entered); the pipeline's steps call this, so no key is normalised twice."""
     key = str(public_id)
     folder = resolve_data_dir(data_dir)
     if store_paths(key, folder) is not None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from inn import methods
+from inn.validation import plain
 
 from .dataset import Dataset
 from .loading import load_dataset
@@ -71,7 +72,9 @@ def prepare_data(
     """Load ``dataset_id``, split it with ``seed`` and prepare the input ``method`` takes.
 
     Args:
-        dataset_id: OpenML id, store key or :class:`~inn.data.DataFile`.
+        dataset_id: OpenML id, store key or :class:`~inn.data.DataFile`, or a
+            :class:`~inn.data.Dataset` loaded already (:func:`inn.run` loads the key it
+            normalised).
         seed: seeds the split.
         method: a registered method (:mod:`inn.methods`); decides encoded or raw input.
         test_split_size: share of rows held out for testing (a further
@@ -87,7 +90,8 @@ def prepare_data(
     """
     input_kind = methods.get(method).input_kind
     if openml_task_id is None:
-        dataset = load_dataset(dataset_id, data_dir)
+        dataset = (dataset_id if isinstance(dataset_id, Dataset) else
+                   load_dataset(dataset_id, data_dir))
         splits = make_splits(dataset.y, dataset.task, seed=seed, test_size=test_split_size)
     else:
         from .openml_source import openml_task_splits
@@ -132,7 +136,7 @@ def prepare(dataset: Dataset, splits: Splits, parts=PARTS, input_kind: str = "en
             if raw.dtype == object and encoder.classes_.dtype != object:
                 raw = raw.astype(encoder.classes_.dtype)
             y[name] = encoder.transform(raw).astype(np.int64)
-    classes = None if encoder is None else [_plain(c) for c in encoder.classes_]
+    classes = None if encoder is None else [plain(c) for c in encoder.classes_]
     if input_kind == "raw":
         frame, _ = raw_frame(dataset.X, dataset.categorical)
         X = {name: frame.iloc[idx].reset_index(drop=True) for name, idx in rows.items()}
@@ -142,8 +146,3 @@ def prepare(dataset: Dataset, splits: Splits, parts=PARTS, input_kind: str = "en
     pre.fit(dataset.X.iloc[splits.train])
     X = {name: pre.transform(dataset.X.iloc[idx]) for name, idx in rows.items()}
     return PreparedData(X, y, list(pre.feature_map_), None, classes, pre, dataset, splits)
-
-
-def _plain(value):
-    """Make numpy scalars JSON-friendly."""
-    return value.item() if hasattr(value, "item") else value

@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import QuantileTransformer, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from inn.validation import Choice, Int
+from inn.validation import Choice, Int, plain
 
 from .columns import decimal_years, is_datetime, is_identifier
 
@@ -360,15 +360,15 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                       "references": self.scaler_.references_.tolist(),
                       "n_quantiles": int(self.scaler_.n_quantiles)}
         return {
-            "params": _plain(self.get_params()),
-            "columns": _plain(list(self.feature_names_in_)),
-            "numeric_features": _plain(list(self.numeric_features_)),
+            "params": plain(self.get_params()),
+            "columns": plain(list(self.feature_names_in_)),
+            "numeric_features": plain(list(self.numeric_features_)),
             "dropped_features": list(self.dropped_features_),
             "identifier_features": list(self.identifier_features_),
             "medians": self.medians_.tolist(),
             "scaler": scaler,
             "categorical_features": [
-                [_plain(col), list(self.categories_[col]), bool(self.category_index_[col][1]),
+                [plain(col), list(self.categories_[col]), bool(self.category_index_[col][1]),
                  sorted(self.category_index_[col][2])]
                 for col in self.categorical_features_
             ],
@@ -420,15 +420,6 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         if isinstance(X, pd.DataFrame):
             return X
         raise TypeError(f"TabularPreprocessor needs a pandas DataFrame, got {type(X).__name__}")
-
-
-def _plain(value):
-    """numpy scalars (and lists of them) as Python values, for JSON."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _scaler_from_state(state: dict | None, n_features: int):

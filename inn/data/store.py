@@ -54,6 +54,13 @@ def dataset_key(value) -> str | int:
     """A dataset key as users and paths see it: all digits is an OpenML id (``int``); anything
     else (e.g. ``hitters``) is a store key (``str``).
 
+    The one normaliser of dataset ids, called once where an id enters: a command-line flag or
+    :func:`inn.run` (which the CLIs call with the text they were given), a suite's dataset list,
+    an interpretability benchmark name, :func:`~inn.data.load_dataset` /
+    :func:`~inn.data.prepare_data` called directly, the store's file names. Everything below
+    takes the normalised key as it is (``31``, ``"31"`` and ``"031"`` all become ``31``, so they
+    share one results folder).
+
     Raises :class:`DatasetError` unless the key is a plain name (letters, digits, ``_``, ``-``,
     ``.``; see :func:`inn.validation.check_key`): a key becomes a file name in the store and a
     folder in the results tree, so it may not leave either.
@@ -94,12 +101,8 @@ def list_store(data_dir: str | os.PathLike | None = None) -> list[str | int]:
 
 
 def store_paths(key: str | int, folder: Path | None) -> tuple[Path, Path] | None:
-    """(parquet, sidecar) paths for ``key`` when both exist in ``folder``, else ``None``.
-
-    Raises :class:`DatasetError` for a key that is not a plain name (it would name a file
-    outside the store).
-    """
-    key = dataset_key(key)
+    """(parquet, sidecar) paths for ``key`` (normalised: :func:`dataset_key`, a plain name that
+    stays inside the store) when both exist in ``folder``, else ``None``."""
     if folder is None:
         return None
     parquet = folder / f"{key}.parquet"
@@ -119,7 +122,8 @@ def file_sha256(path: Path) -> str:
 
 
 def read_store_entry(key: str | int, folder: Path) -> tuple[pd.DataFrame, pd.Series, dict]:
-    """Read one store entry and validate its sidecar against the parquet file.
+    """Read one store entry (``key``: normalised, :func:`dataset_key`) and validate its sidecar
+    against the parquet file.
 
     Returns ``(X, y, meta)`` with X the raw feature frame (as stored), y the raw target column and
     meta the sidecar dict. Raises :class:`DatasetError` when the files are unreadable or disagree.

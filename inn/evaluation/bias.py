@@ -77,12 +77,14 @@ def leak_ranks_fn(data: RealData):
 
 
 def load_real(key, seed: int, leak: bool = False, max_train=None, **options) -> RealData:
-    """Store dataset ``key`` encoded as for INN (:func:`inn.data.prepare_data`, which takes
-    ``options`` such as ``data_dir`` and ``numeric_scaling``); training = the pipeline's train +
-    validation rows (capped at ``max_train``), test = its test rows."""
+    """Store dataset ``key`` (normalised: :func:`inn.data.dataset_key`) encoded as for INN
+    (:func:`inn.data.prepare_data`, which takes ``options`` such as ``data_dir`` and
+    ``numeric_scaling``); training = the pipeline's train + validation rows (capped at
+    ``max_train``), test = its test rows."""
     from inn.data import prepare_data
+    from inn.data.loading import load_key
 
-    data = prepare_data(key, seed, "inn", **options)
+    data = prepare_data(load_key(key, options.get("data_dir")), seed, "inn", **options)
     dataset = data.dataset
     if dataset.task == "multiclass":
         raise ValueError(f"dataset {key}: multiclass is not supported by the XAI benchmark")

@@ -1,14 +1,19 @@
-"""Models to explain and the explainers compared on them.
+"""Models to explain and the explainers compared on them: the registry :data:`EXPLAINERS`.
 
-Every model exposes its *raw* output ``raw(X)`` (logit for binary classification, prediction in
-target units for regression); every explainer returns attributions of that raw output.
+The models are the registry's methods (:mod:`inn.methods`), built and fitted as every run fits
+them (:func:`fit_model`). Every model exposes its *raw* output ``raw(X)`` (logit for binary
+classification, prediction in target units for regression); every explainer returns
+attributions of that raw output. An explainer's entry (:class:`Explainer`) names the model it
+explains, its function, and its label, colour, line and marker in the figures
+(:mod:`plots.xai` reads them there).
 
-Reference / background: every perturbation explainer uses the training mean r (the point INN's
-contributions are centred at) as its only background row, so KernelSHAP, TreeSHAP
-(interventional) and Integrated Gradients all estimate attributions relative to the same point as
-INN: ``sum_i phi_i = f(x) - f(r)``. With d <= 10 features and one background row, KernelSHAP's
-default ``nsamples = 2 d + 2048`` exceeds the 2^d - 2 coalitions, so shap enumerates them all and
-its values are the exact baseline Shapley values at r. ``l1_reg=False`` (no feature selection).
+Reference / background: every perturbation explainer uses the mean r of the rows the models fit
+on (the point INN's contributions are centred at) as its only background row, so KernelSHAP,
+TreeSHAP (interventional) and Integrated Gradients all estimate attributions relative to the same
+point as INN: ``sum_i phi_i = f(x) - f(r)``. With d <= 10 features and one background row,
+KernelSHAP's default ``nsamples = 2 d + 2048`` exceeds the 2^d - 2 coalitions, so shap
+enumerates them all and its values are the exact baseline Shapley values at r.
+``l1_reg=False`` (no feature selection).
 
 LIME (``lime_tabular``, ``discretize_continuous=False``, regression mode on the raw output) fits a
 weighted linear model on standardised features; its attribution is ``coef_i * (x_i - mean_i) /
@@ -21,7 +26,9 @@ between its two features); they add up to its output minus its intercept.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
@@ -42,13 +49,25 @@ term of :meth:`inn.training.Trainer.consistency_loss` with weight 1 (``consisten
 
 @dataclass
 class FittedModel:
-    """A fitted model with its raw-output function."""
+    """A model of the benchmark, fitted through the method registry (:mod:`inn.methods`).
+
+    ``model`` is the fitted :class:`inn.baselines.base.Model`; ``params`` the hyperparameters
+    it was built with.
+    """
 
     name: str
-    estimator: object
-    raw: object  # callable (m, d) -> (m,)
+    model: object
     train_time_s: float
     params: dict = field(default_factory=dict)
+
+    def raw(self, X) -> np.ndarray:
+        """The raw output, ``(m, d)`` -> ``(m,)`` (:meth:`inn.baselines.base.Model.raw_output`)."""
+        return self.model.raw_output(X)
+
+    @property
+    def estimator(self):
+        """The fitted library model: the INN / TabResNet estimator, the CatBoost model."""
+        return self.model.model_
 
 
 @dataclass
@@ -63,6 +82,9 @@ class Attribution:
 
 @dataclass
 class ExplainContext:
+    """What the explainers share: ``X_train``, the rows the models fit on (LIME's statistics),
+    and ``reference``, their mean (every explainer's background point r)."""
+
     X_train: np.ndarray
     reference: np.ndarray
     seed: int = 0
@@ -73,77 +95,19 @@ class ExplainContext:
 # ---- models -------------------------------------------------------------------------------
 
 
-def _network_args(nr_epochs: int, seed: int) -> dict:
-    import torch
+def fit_model(name: str, task: str, X, y, X_val, y_val, seed: int, params=None,
+              n_jobs: int = 1) -> FittedModel:
+    """Method ``name`` built from the registry (``inn.methods.get(name).build``) and fitted on
+    ``(X, y)`` with the validation rows ``(X_val, y_val)``, as every run fits it (early stopping
+    for the networks and CatBoost; EBM does its own). The networks train on the CPU."""
+    from inn import methods
 
-    # the networks train with the threads this process was given (xai_experiment.py --threads)
-    return {"nr_epochs": nr_epochs, "device": "cpu", "random_state": seed,
-            "n_jobs": torch.get_num_threads()}
-
-
-def fit_inn(task, X, y, seed, nr_epochs: int, params=None) -> FittedModel:
-    from inn.estimators import INNClassifier, INNRegressor
-
-    cls = INNRegressor if task == "regression" else INNClassifier
-    est = cls(**{**_network_args(nr_epochs, seed), **(params or {})})
+    params = dict(params or {})
+    model = methods.get(name).build(task=task, seed=seed, n_jobs=n_jobs, params=params,
+                                    device="cpu")  # fmt: skip
     start = time.perf_counter()
-    est.fit(X, y)
-    elapsed = time.perf_counter() - start
-    raw = est.predict if task == "regression" else est.decision_function
-    return FittedModel("inn", est, raw, elapsed, dict(params or {}))
-
-
-def fit_tabresnet(task, X, y, seed, nr_epochs: int) -> FittedModel:
-    from inn.estimators import TabResNetClassifier, TabResNetRegressor
-
-    cls = TabResNetRegressor if task == "regression" else TabResNetClassifier
-    est = cls(**_network_args(nr_epochs, seed))
-    start = time.perf_counter()
-    est.fit(X, y)
-    elapsed = time.perf_counter() - start
-    raw = est.predict if task == "regression" else est.decision_function
-    return FittedModel("tabresnet", est, raw, elapsed)
-
-
-def _frame(X, columns):
-    import pandas as pd
-
-    return pd.DataFrame(np.asarray(X, dtype=np.float64), columns=columns)
-
-
-def fit_catboost(task, X, y, seed, iterations=500, n_jobs=1) -> FittedModel:
-    """CatBoost (inn.baselines) with 15 % of the training rows for early stopping."""
-    from inn.baselines.catboost import CatBoostBaseline
-
-    n_val = max(1, int(0.15 * len(X)))
-    perm = np.random.default_rng(seed).permutation(len(X))
-    val, tr = perm[:n_val], perm[n_val:]
-    cols = [f"x{i}" for i in range(X.shape[1])]
-    model = CatBoostBaseline(task, seed=seed, n_jobs=n_jobs, params={"iterations": iterations})
-    start = time.perf_counter()
-    model.fit(_frame(X[tr], cols), y[tr], _frame(X[val], cols), y[val], categorical=[])
-    elapsed = time.perf_counter() - start
-
-    def raw(Z):
-        out = model.model_.predict(np.asarray(Z, dtype=np.float64), prediction_type="RawFormulaVal")
-        return np.asarray(out, dtype=np.float64).ravel()
-
-    return FittedModel("catboost", model, raw, elapsed, {"iterations": iterations})
-
-
-def fit_ebm(task, X, y, seed, n_jobs=1, params=None) -> FittedModel:
-    from inn.baselines.ebm import EBMBaseline
-
-    cols = [f"x{i}" for i in range(X.shape[1])]
-    model = EBMBaseline(task, seed=seed, n_jobs=n_jobs, params=params)
-    start = time.perf_counter()
-    model.fit(_frame(X, cols), y, categorical=[])
-    elapsed = time.perf_counter() - start
-
-    def raw(Z):
-        return model.decision_function(_frame(Z, cols)).ravel()
-
-    return FittedModel("ebm", model, raw, elapsed, dict(params or {}))
+    model.fit(X, y, X_val, y_val, categorical=[])
+    return FittedModel(name, model, time.perf_counter() - start, params)
 
 
 # ---- explainers ---------------------------------------------------------------------------
@@ -197,7 +161,7 @@ def explain_treeshap(model: FittedModel, X, ctx: ExplainContext):
     import shap
 
     explainer = shap.TreeExplainer(
-        model.estimator.model_, data=ctx.reference[None, :].astype(np.float64),
+        model.estimator, data=ctx.reference[None, :].astype(np.float64),
         feature_perturbation="interventional", model_output="raw",
     )  # fmt: skip
 
@@ -260,10 +224,8 @@ def explain_ig(model: FittedModel, X, ctx: ExplainContext):
 
 
 def explain_ebm_own(model: FittedModel, X, ctx: ExplainContext):
-    cols = model.estimator.columns_
-
     def run(Z):
-        return model.estimator.local_contributions(_frame(Z, cols))[0]
+        return model.model.local_contributions(np.asarray(Z, dtype=np.float64))[0]
 
     vals, per_row = _timed(run, X)
     return vals, per_row, {}
@@ -275,22 +237,90 @@ def explain_random(model: FittedModel, X, ctx: ExplainContext):
     return vals, per_row, {}
 
 
-# name -> (model it explains, function, slow: explained on the small row subset)
-EXPLAINERS = {
-    "inn": ("inn", explain_inn_own, False),
-    "kernelshap_inn": ("inn", explain_kernelshap, True),
-    "lime_inn": ("inn", explain_lime, True),
-    "kernelshap_tabresnet": ("tabresnet", explain_kernelshap, True),
-    "ig_tabresnet": ("tabresnet", explain_ig, False),
-    "kernelshap_catboost": ("catboost", explain_kernelshap, True),
-    "treeshap_catboost": ("catboost", explain_treeshap, False),
-    "ebm": ("ebm", explain_ebm_own, False),
-    "random": ("inn", explain_random, False),
-}
+# ---- the registry ---------------------------------------------------------------------------
+
+
+def _lighter(color: str, shade: float) -> str:
+    """``#rrggbb`` mixed with white: ``shade`` 0 keeps it, 1 is white."""
+    rgb = [int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    return "#" + "".join(format(round((c + (1 - c) * shade) * 255), "02x") for c in rgb)
+
+
+@dataclass(frozen=True)
+class Explainer:
+    """One explainer of the benchmark: what it explains, how, and how tables and figures show it.
+
+    Args:
+        name: the one string used in records, tables, figures and ``--explainers``.
+        model: the method (:mod:`inn.methods`) whose fitted model it explains.
+        explain: ``(FittedModel, X, ExplainContext) -> (values, seconds per row, extras)``.
+        slow: explained on the first ``n_slow`` rows only (KernelSHAP, LIME).
+        label: display name ("Integrated Gradients on TabResNet").
+        line, marker: matplotlib line style and marker: solid for a model's own attributions,
+            dashed for KernelSHAP, dotted for LIME and the random baseline.
+        color: its colour in every figure; by default the colour of the method it explains
+            (``inn.methods``), lighter by ``shade`` (0: the method's own) for an explainer
+            applied from outside. Distinct per explainer.
+    """
+
+    name: str
+    model: str
+    explain: object
+    slow: bool
+    label: str
+    line: str = "-"
+    marker: str = "o"
+    shade: float = 0.0
+    color: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.color:
+            from inn import methods
+
+            object.__setattr__(self, "color", _lighter(methods.get(self.model).color,
+                                                       self.shade))
+
+
+_EXPLAINERS: dict[str, Explainer] = {}
+EXPLAINERS: Mapping[str, Explainer] = MappingProxyType(_EXPLAINERS)
+"""The registered explainers by name, in the order of tables and figures."""
+
+
+def register(**fields) -> Explainer:
+    """Add an explainer (keyword arguments of :class:`Explainer`); names, labels and colours
+    must be new."""
+    entry = Explainer(**fields)
+    for attr in ("name", "label", "color"):
+        taken = {getattr(e, attr): e.name for e in _EXPLAINERS.values()}
+        if getattr(entry, attr) in taken:
+            raise ValueError(f"explainer {entry.name!r}: {attr} {getattr(entry, attr)!r} is taken "
+                             f"by {taken[getattr(entry, attr)]!r}")
+    _EXPLAINERS[entry.name] = entry
+    return entry
+
+
+register(name="inn", model="inn", explain=explain_inn_own, slow=False,
+         label="INN (own contributions)", line="-", marker="o")
+register(name="kernelshap_inn", model="inn", explain=explain_kernelshap, slow=True,
+         label="KernelSHAP on INN", line="--", marker="s", shade=0.35)
+register(name="lime_inn", model="inn", explain=explain_lime, slow=True,
+         label="LIME on INN", line=":", marker="^", shade=0.6)
+register(name="kernelshap_tabresnet", model="tabresnet", explain=explain_kernelshap, slow=True,
+         label="KernelSHAP on TabResNet", line="--", marker="s", shade=0.35)
+register(name="ig_tabresnet", model="tabresnet", explain=explain_ig, slow=False,
+         label="Integrated Gradients on TabResNet", line="-", marker="D")
+register(name="kernelshap_catboost", model="catboost", explain=explain_kernelshap, slow=True,
+         label="KernelSHAP on CatBoost", line="--", marker="s", shade=0.35)
+register(name="treeshap_catboost", model="catboost", explain=explain_treeshap, slow=False,
+         label="TreeSHAP on CatBoost", line="-", marker="v")
+register(name="ebm", model="ebm", explain=explain_ebm_own, slow=False,
+         label="EBM (own contributions)", line="-", marker="P")
+# random attributions of INN's rows (its probe scores them); grey, apart from every method
+register(name="random", model="inn", explain=explain_random, slow=False, label="random",
+         line=":", marker="x", color="#7f7f7f")
 
 
 def explain(name: str, model: FittedModel, X: np.ndarray, rows, ctx: ExplainContext):
     """Run explainer ``name`` on rows ``X`` (positions ``rows`` of the explained set)."""
-    _, fn, _ = EXPLAINERS[name]
-    vals, per_row, extra = fn(model, np.asarray(X, dtype=np.float32), ctx)
+    vals, per_row, extra = EXPLAINERS[name].explain(model, np.asarray(X, dtype=np.float32), ctx)
     return Attribution(np.asarray(vals, dtype=np.float64), np.asarray(rows), per_row, extra)

@@ -1,6 +1,8 @@
 """Run one explanation benchmark (synthetic or real) and build its result record.
 
-A run fits the models the chosen explainers need on the training rows, explains the first
+A run fits the models the chosen explainers need through the method registry
+(:mod:`inn.methods`, as every run fits them) on the training rows less a validation split
+(``XAIConfig.validation_size``, 15 %, which early stopping uses), explains the first
 ``n_explain`` held-out rows (the slow explainers - KernelSHAP, LIME - only the first ``n_slow`` of
 them), scores every explainer with :mod:`inn.evaluation.metrics` on its own rows (``metrics``)
 and on the first ``n_slow`` rows shared by all explainers (``metrics_common``), and records the
@@ -22,25 +24,22 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from inn.evaluation import bias as bias_mod
-from inn.evaluation.explainers import (
-    EXPLAINERS,
-    INN_VARIANTS,
-    ExplainContext,
-    explain,
-    fit_catboost,
-    fit_ebm,
-    fit_inn,
-    fit_tabresnet,
-)
+from inn.evaluation.explainers import EXPLAINERS, INN_VARIANTS, ExplainContext, explain, fit_model
 from inn.evaluation.metrics import GaussianConditional, ModelProbe, per_row_metrics, summarise
-from inn.evaluation.synthetic import SYNTHETIC_TASKS, SyntheticTask, benchmark_name, make_synthetic
+from inn.evaluation.synthetic import (
+    SYNTHETIC_TASKS,
+    SyntheticTask,
+    benchmark_name,
+    make_synthetic,
+    parse_name,
+)
 from inn.evaluation.tables import ablation_path, main_path
 from inn.results import write_json_atomic
 from inn.settings import DEFAULTS
 
 log = logging.getLogger("inn.evaluation")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the models fit through the method registry with a validation split
 DEFAULT_EXPLAINERS = tuple(EXPLAINERS)
 REAL_EXPLAINERS = ("inn", "kernelshap_inn", "treeshap_catboost", "kernelshap_catboost", "ebm",
                    "ig_tabresnet", "random")  # fmt: skip
@@ -76,10 +75,11 @@ class XAIConfig:
     n_cond: int = 8
     n_infid: int = 32
     n_jobs: int = 1
+    validation_size: float = 0.15  # share of the training rows the models validate on
 
     def __post_init__(self) -> None:
         # a ValueError naming the size, not a TypeError from deep inside a run (2.5 rows)
-        from inn.validation import Int
+        from inn.validation import Int, Real
 
         for name in ("n_train", "n_test", "n_explain", "n_slow", "nr_epochs",
                      "catboost_iterations", "lime_samples", "n_cond", "n_infid"):
@@ -88,6 +88,7 @@ class XAIConfig:
             Int(1).check("kernel_nsamples", self.kernel_nsamples)
         if Int().check("n_jobs", self.n_jobs) == 0:
             raise ValueError("n_jobs must be a positive thread count or -1 (all cores), not 0")
+        Real(0, 1, low_open=True, high_open=True).check("validation_size", self.validation_size)
 
     @classmethod
     def fast(cls) -> XAIConfig:
@@ -96,49 +97,75 @@ class XAIConfig:
 
 
 def _fit_metric(task: str, raw_out: np.ndarray, y: np.ndarray) -> dict:
-    from sklearn.metrics import r2_score, roc_auc_score
+    from inn import metrics
 
     if task == "regression":
-        return {"r2": float(r2_score(y, raw_out))}
-    return {"auroc": float(roc_auc_score(y, raw_out))}
+        return {"r2": metrics.r2(y, raw_out)}
+    return {"auroc": metrics.auroc(y, raw_out)}
 
 
-def fit_models(needed, task, X, y, seed, cfg: XAIConfig, inn_params=None) -> dict:
+def method_params(name: str, cfg: XAIConfig, inn_params=None) -> dict:
+    """The hyperparameters the benchmark gives method ``name``: its size from ``cfg`` (the
+    networks' epochs, CatBoost's trees, EBM's settings) and, for INN, the variant's."""
+    if name == "inn":
+        return {"nr_epochs": cfg.nr_epochs, **(inn_params or {})}
+    if name == "tabresnet":
+        return {"nr_epochs": cfg.nr_epochs}
+    if name == "catboost":
+        return {"iterations": cfg.catboost_iterations}
+    if name == "ebm":
+        return dict(cfg.ebm_params)
+    raise ValueError(f"the benchmark has no model {name!r}; it fits "
+                     f"{sorted({e.model for e in EXPLAINERS.values()})}")
+
+
+def validation_split(task: str, y, seed: int, size: float) -> tuple[np.ndarray, np.ndarray]:
+    """(fit rows, validation rows) of the training rows: ``size`` of them validate, stratified
+    for classification (:func:`inn.data.splits.split_positions`, seeded with
+    ``derive_seed(seed, 2)``, apart from the pipeline's test and validation draws)."""
+    from inn.data.splits import derive_seed, split_positions
+    from inn.tasks import CLASSIFICATION_TASKS
+
+    labels = np.asarray(y) if task in CLASSIFICATION_TASKS else None
+    return split_positions(np.arange(len(y)), labels, size, derive_seed(seed, 2))
+
+
+def fit_models(needed, task, X, y, X_val, y_val, seed, cfg: XAIConfig, inn_params=None) -> dict:
+    """The models ``needed`` (method names), each built from the registry and fitted on
+    ``(X, y)`` with the validation rows (:func:`inn.evaluation.explainers.fit_model`)."""
     models = {}
     for name in needed:
         log.info("fitting %s", name)
-        if name == "inn":
-            models[name] = fit_inn(task, X, y, seed, cfg.nr_epochs, inn_params)
-        elif name == "tabresnet":
-            models[name] = fit_tabresnet(task, X, y, seed, cfg.nr_epochs)
-        elif name == "catboost":
-            models[name] = fit_catboost(task, X, y, seed, cfg.catboost_iterations, cfg.n_jobs)
-        elif name == "ebm":
-            models[name] = fit_ebm(task, X, y, seed, cfg.n_jobs, cfg.ebm_params)
-        else:
-            raise ValueError(f"unknown model {name!r}")
+        models[name] = fit_model(name, task, X, y, X_val, y_val, seed,
+                                 method_params(name, cfg, inn_params), n_jobs=cfg.n_jobs)
     return models
 
 
 def evaluate(
     *, task, X_train, y_train, X_test, y_test, seed, cfg: XAIConfig, explainers,
     conditional, truth=None, truth_ref=None, true_f=None, inn_params=None, extra_rows=None,
-    models=None,
 ) -> dict:  # fmt: skip
-    """Fit, explain and score; returns ``{"models": ..., "explainers": ...}``.
+    """Fit, explain and score; returns ``{"models": ..., "explainers": ..., "n_fit": ...,
+    "n_val": ...}``.
 
+    Every model fits on the same training rows less ``cfg.validation_size`` of them, which it
+    validates on (:func:`validation_split`). The reference point r of every explainer is the
+    mean of the rows the models fit on: the point INN's contributions are centred at.
     ``truth`` / ``truth_ref`` / ``true_f``: functions of X giving the ground truth (synthetic).
     ``extra_rows(name, attribution, X_explain) -> dict`` adds explainer-specific entries.
     """
     unknown = [e for e in explainers if e not in EXPLAINERS]
     if unknown:
         raise ValueError(f"unknown explainers {unknown}; choose from {list(EXPLAINERS)}")
-    needed = list(dict.fromkeys(EXPLAINERS[e][0] for e in explainers))
-    models = models or fit_models(needed, task, X_train, y_train, seed, cfg, inn_params)
-    reference = X_train.mean(axis=0).astype(np.float64)
+    needed = list(dict.fromkeys(EXPLAINERS[e].model for e in explainers))
+    fit_rows, val_rows = validation_split(task, y_train, seed, cfg.validation_size)
+    X_fit = X_train[fit_rows]
+    models = fit_models(needed, task, X_fit, y_train[fit_rows], X_train[val_rows],
+                        y_train[val_rows], seed, cfg, inn_params)  # fmt: skip
+    reference = X_fit.mean(axis=0).astype(np.float64)
     X_exp = X_test[: cfg.n_explain]
     n_slow = min(cfg.n_slow, len(X_exp))
-    ctx = ExplainContext(X_train, reference, seed, cfg.kernel_nsamples, cfg.lime_samples)
+    ctx = ExplainContext(X_fit, reference, seed, cfg.kernel_nsamples, cfg.lime_samples)
     gt = truth(X_exp) if truth is not None else None
     gt_ref = truth_ref(X_exp) if truth_ref is not None else None
     record_models, probes = {}, {}
@@ -153,8 +180,8 @@ def evaluate(
                                   n_cond=cfg.n_cond, n_infid=cfg.n_infid)  # fmt: skip
     out = {}
     for name in explainers:
-        model_name, _, slow = EXPLAINERS[name]
-        rows = np.arange(n_slow if slow else len(X_exp))
+        model_name = EXPLAINERS[name].model
+        rows = np.arange(n_slow if EXPLAINERS[name].slow else len(X_exp))
         log.info("explaining with %s on %d rows", name, len(rows))
         attr = explain(name, models[model_name], X_exp[rows], rows, ctx)
         per_row = per_row_metrics(
@@ -172,7 +199,8 @@ def evaluate(
         if extra_rows is not None:
             entry.update(extra_rows(name, attr, X_exp))
         out[name] = entry
-    return {"models": record_models, "explainers": out}
+    return {"models": record_models, "explainers": out, "n_fit": int(len(fit_rows)),
+            "n_val": int(len(val_rows))}
 
 
 def _versions() -> dict:
@@ -189,6 +217,25 @@ def _versions() -> dict:
     return out
 
 
+def real_benchmark(name: str) -> tuple[str, str | int]:
+    """``real_<key>`` / ``leak_<key>`` -> (``"real"`` or ``"leak"``, the dataset key normalised:
+    :func:`inn.data.dataset_key`, the benchmark's one call of it)."""
+    from inn.data import dataset_key
+
+    kind, key = name.split("_", 1)
+    return kind, dataset_key(key)
+
+
+def check_benchmark(name: str) -> str:
+    """The benchmark's name as its records are filed (``real_031`` -> ``real_31``), a
+    ValueError for a name that is neither synthetic nor ``real_<key>`` / ``leak_<key>``."""
+    if name.startswith(("real_", "leak_")):
+        kind, key = real_benchmark(name)
+        return f"{kind}_{key}"
+    parse_name(name)
+    return name
+
+
 def _inn_params(variant: str) -> dict:
     if variant not in INN_VARIANTS:
         raise ValueError(f"unknown INN variant {variant!r}; choose from {list(INN_VARIANTS)}")
@@ -202,7 +249,7 @@ def run_benchmark(name: str, seed: int, cfg: XAIConfig | None = None, explainers
     inn_params = _inn_params(inn_variant)
     start = time.perf_counter()
     if name.startswith(("real_", "leak_")):
-        kind, key = name.split("_", 1)
+        kind, key = real_benchmark(name)
         explainers = list(explainers or REAL_EXPLAINERS)
         data = bias_mod.load_real(key, seed, leak=(kind == "leak"), data_dir=data_dir,
                                   max_train=cfg.n_train)  # fmt: skip
@@ -258,7 +305,7 @@ def run_benchmarks(benchmarks, seeds, output_dir, cfg: XAIConfig | None = None, 
     """Run every (benchmark, seed) into ``<output_dir>/xai/<benchmark>/<seed>/`` (atomic
     writes); finished ones are skipped unless ``overwrite``. Returns the result paths."""
     paths = []
-    for bench in benchmarks:
+    for bench in [check_benchmark(b) for b in benchmarks]:  # every name before any run
         for seed in seeds:
             path = main_path(output_dir, bench, seed)
             paths.append(path)

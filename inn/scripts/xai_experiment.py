@@ -23,10 +23,15 @@ import logging
 import sys
 
 from inn import cli
-from inn.data import dataset_key
 from inn.evaluation.explainers import EXPLAINERS, INN_VARIANTS
-from inn.evaluation.runner import ABLATION_SUITE, ABLATION_VARIANTS, DEFAULT_SUITE, XAIConfig
-from inn.evaluation.synthetic import RHOS, SYNTHETIC_TASKS, TARGETS, all_benchmarks, parse_name
+from inn.evaluation.runner import (
+    ABLATION_SUITE,
+    ABLATION_VARIANTS,
+    DEFAULT_SUITE,
+    XAIConfig,
+    check_benchmark,
+)
+from inn.evaluation.synthetic import RHOS, SYNTHETIC_TASKS, TARGETS, all_benchmarks
 from inn.results import BENCHMARK_DIR, RUNS_DIR, check_output_dir
 
 SIZES = ("n_train", "nr_epochs", "n_explain", "n_slow")  # XAIConfig fields with a flag
@@ -84,19 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true",
                    help="list benchmark names and exit (default: off)")
     p.add_argument("--threads", type=cli.positive_int, default=1,
-                   help="torch threads (default: 1)")
+                   help="threads of the models' fits and of the explainers' torch calls "
+                        "(default: 1)")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="log progress of each run (default: warnings only)")
     return p
-
-
-def check_benchmark(name: str) -> str:
-    """A benchmark name (synthetic, ``real_<key>`` or ``leak_<key>``); ValueError otherwise."""
-    if name.startswith(("real_", "leak_")):
-        dataset_key(name.split("_", 1)[1])
-        return name
-    parse_name(name)
-    return name
 
 
 def main(argv=None) -> int:
@@ -107,7 +104,7 @@ def main(argv=None) -> int:
         print("\n".join(all_benchmarks() + ["real_<store key>", "leak_<store key>"]))
         return 0
     # every input is checked before any work
-    benchmarks = [check_benchmark(b) for b in args.benchmark]
+    benchmarks = [check_benchmark(b) for b in args.benchmark]  # real_031 is filed as real_31
     if args.all:
         benchmarks += DEFAULT_SUITE
     if args.every_synthetic:
@@ -127,7 +124,8 @@ def main(argv=None) -> int:
 
     from inn.evaluation import runner, tables
 
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.threads)  # the explainers' torch calls
+    cfg.n_jobs = args.threads  # the models' fits
     seeds = args.seeds or ([args.seed] if args.seed is not None else [0])
 
     def echo(text):

@@ -25,7 +25,7 @@ from inn import methods as registry
 from inn.data import TEST_SIZE, DatasetError, dataset_key
 from inn.data.preprocessing import NUMERIC_SCALING, SCALINGS
 from inn.results import RUNS_DIR, cell_dir
-from inn.validation import SEED, Int, Real, check_device_name
+from inn.validation import SEED, Int, Real, check_device_name, check_key
 
 DEFAULT_RESOURCES = {"num_cpus": 1, "num_gpus": 0}
 
@@ -113,7 +113,7 @@ def openml_suite(suite_id) -> list[int]:
     except ImportError as err:
         raise SuiteError(f"suite:{suite_id} needs the openml package ({err})") from None
     try:
-        suite_id = Int(0).check("suite id", dataset_key(suite_id))  # OpenML ids are all digits
+        suite_id = Int(0).check("suite id", check_key(suite_id, "suite id"))  # all digits: int
     except ValueError as err:
         raise SuiteError(f"suite:{suite_id}: {err}") from None
     try:

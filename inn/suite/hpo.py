@@ -18,9 +18,11 @@ import time
 import numpy as np
 
 from inn.data import TEST_SIZE, prepare_data
+from inn.data.loading import load_key
 from inn.data.preprocessing import NUMERIC_SCALING
 from inn.experiment import fit_method
 from inn.suite.spaces import suggest
+from inn.validation import plain
 
 log = logging.getLogger("inn.suite.hpo")
 
@@ -55,7 +57,9 @@ def optimise(
 ) -> dict:
     """Run ``n_trials`` Optuna trials for one cell; return the HPO record (best config, history).
 
-    ``fixed`` parameters (from the suite) are kept in every trial and not searched.
+    ``dataset_id`` is the cell's key, normalised when the suite was read
+    (:func:`inn.data.dataset_key`). ``fixed`` parameters (from the suite) are kept in every
+    trial and not searched.
     """
     try:
         import optuna
@@ -65,8 +69,9 @@ def optimise(
     if n_trials < 1:
         raise ValueError(f"n_trials must be >= 1, got {n_trials}")
     fixed = dict(fixed or {})
-    data = prepare_data(dataset_id, seed, method, test_split_size=test_split_size,
-                        numeric_scaling=numeric_scaling, data_dir=data_dir, with_test=False)
+    data = prepare_data(load_key(dataset_id, data_dir), seed, method,
+                        test_split_size=test_split_size, numeric_scaling=numeric_scaling,
+                        with_test=False)
     splits, task = data.splits, data.dataset.task
 
     def objective(trial):
@@ -88,7 +93,7 @@ def optimise(
         if t.datetime_start and t.datetime_complete:
             duration = (t.datetime_complete - t.datetime_start).total_seconds()
         entry = {"number": t.number, "state": t.state.name, "value": t.value,
-                 "params": _plain(t.params), "duration_s": duration}
+                 "params": plain(t.params), "duration_s": duration}
         if "fail_reason" in t.system_attrs:
             entry["error"] = t.system_attrs["fail_reason"]
         trials.append(entry)
@@ -108,10 +113,10 @@ def optimise(
         "direction": "maximize",
         "scored_on": "validation split (the test split is not prepared, fitted or scored)",
         "sampler": f"optuna.samplers.TPESampler(seed={seed})",
-        "fixed_params": _plain(fixed),
+        "fixed_params": plain(fixed),
         "best_trial": best.number,
         "best_value": best.value,
-        "best_params": _plain({**best.params, **fixed}),
+        "best_params": plain({**best.params, **fixed}),
         "n_train": int(len(splits.train)),
         "n_val": int(len(splits.val)),
         "split_fingerprint": splits.fingerprint(),
@@ -122,7 +127,3 @@ def optimise(
         "optuna_version": optuna.__version__,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-
-
-def _plain(params: dict) -> dict:
-    return {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}

@@ -71,11 +71,12 @@ class CellCheck:
     def fingerprint(self, dataset_id, seed: int) -> str | None:
         """The fingerprint of the split the cell makes now; ``None`` (logged once) when the
         dataset cannot be loaded, so the record's own checks decide."""
-        from inn.data import DatasetError, load_dataset, make_splits
+        from inn.data import DatasetError, make_splits
+        from inn.data.loading import load_key
 
         if dataset_id not in self._targets:
             try:
-                ds = load_dataset(dataset_id, self.suite.data_dir)
+                ds = load_key(dataset_id, self.suite.data_dir)  # normalised with the suite
                 self._targets[dataset_id] = (ds.y, ds.task)
             except DatasetError as err:
                 log.warning("the splits of the results of dataset %s cannot be checked: %s",
