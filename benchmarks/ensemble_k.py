@@ -7,9 +7,10 @@ together with each of its members alone. The single default INN of the same spli
 the store records (``<main_dir>/inn/<dataset>/<seed>/output_info.json``). The gain of the
 ensemble over the single INN then splits into
 
-* **more training rows**: the mean member (trained on (k-1)/k of the training and validation
-  rows, early-stopped on its own fold) against the single INN (trained on the training split,
-  early-stopped on the validation split), and
+* **one member against the single INN**: the mean member (trained on (k-1)/k of the training
+  and validation rows, early-stopped on its own fold) against the single INN (trained on the
+  training split, 80 % of those rows, early-stopped on the validation split): for k = 5 the same
+  number of training rows, for k = 8 more, for k = 3 fewer; and
 * **averaging**: the ensemble (mean logit) against its mean member.
 
 Rows are kept in ``<output_dir>/rows.json`` after every fit, so a killed run resumes. Prints the
@@ -45,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="results tree with the single INN's records (default: results)")
     p.add_argument("--output_dir", default="runs/ensemble_k",
                    help="where rows.json is kept (default: runs/ensemble_k)")
-    p.add_argument("--table_only", action="store_true", help="print the table of rows.json, fit nothing (default: off)")
+    p.add_argument("--table_only", action="store_true",
+                   help="print the table of rows.json, fit nothing (default: off)")
     return p
 
 
@@ -122,7 +124,7 @@ def table(rows: list[dict], main_dir) -> str:
                 f"| {k} | {name}: {len(part)} cells | {ens:.4f} | {mem:.4f} | {one:.4f} | "
                 f"{ens - one:+.4f} | {mem - one:+.4f} | {ens - mem:+.4f} | {better}/{len(part)} "
                 f"| {t_ens:,.0f} | {t_one:,.0f} |")
-    head = ("| k | cells | ensemble | mean member | single INN | gain | of it: more rows | "
+    head = ("| k | cells | ensemble | mean member | single INN | gain | of it: member − single | "
             "of it: averaging | ensemble better | ensemble fit s | single INN fit s |\n"
             "|---|---|---|---|---|---|---|---|---|---|---|\n")
     return ("test AUROC (classification) or R² (regression), mean over cells (dataset, seed)"
@@ -152,8 +154,11 @@ def main(argv=None) -> None:
                           f"members {np.mean(row['members']):.4f} ({row['fit_s']:.1f} s)",
                           flush=True)
     print(table(rows, args.main_dir))
-    print(f"reproduce: python benchmarks/ensemble_k.py --ks {' '.join(map(str, args.ks))} "
-          f"--seeds {' '.join(map(str, args.seeds))} --max_rows {args.max_rows}")
+    if rows:  # the command that made these rows (with --table_only, not the flags given now)
+        ks = sorted({r["k"] for r in rows})
+        seeds = sorted({r["seed"] for r in rows})
+        print(f"reproduce: python benchmarks/ensemble_k.py --ks {' '.join(map(str, ks))} "
+              f"--seeds {' '.join(map(str, seeds))} --max_rows {max(r['rows'] for r in rows)}")
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ from sklearn.utils.validation import (
 from inn.data.preprocessing import TabularPreprocessor, categorical_columns
 from inn.explanation import Explanation, bias_share
 from inn.threads import resolve_threads
-from inn.validation import Int, check_random_state
+from inn.validation import Int, check_random_state, plain
 
 N_FOLDS = 5  # the default number of folds, hence of members
 META_FILE, MANIFEST_FILE = "meta.json", "manifest.json"
@@ -83,7 +83,7 @@ def cross_fit_plan(y, n_folds: int, seed: int, *, stratify: bool) -> tuple[np.nd
     if stratify:
         labels, counts = np.unique(y, return_counts=True)
         if counts.min() < n_folds:
-            small = {_plain(labels[i]): int(counts[i]) for i in np.flatnonzero(counts < n_folds)}
+            small = {plain(labels[i]): int(counts[i]) for i in np.flatnonzero(counts < n_folds)}
             fewest = int(counts.min())
             raise ValueError(
                 f"n_folds={n_folds} exceeds the rows of the classes {small} (class: rows): "
@@ -107,10 +107,6 @@ def _fit_member(member, X, y, train: np.ndarray, held: np.ndarray):
     with warnings.catch_warnings(record=True) as caught:
         member.fit(X[train], y[train], X_val=X[held], y_val=y[held])
     return member, time.perf_counter() - start, [(w.category, str(w.message)) for w in caught]
-
-
-def _plain(value):
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _check_n_jobs(n_jobs) -> None:
@@ -357,7 +353,7 @@ def _check_labels(y: np.ndarray) -> None:
     text = np.array([isinstance(v, str) for v in y])
     if text.any() and not text.all():
         raise ValueError(f"y mixes text and other labels ({y[text][0]!r} and "
-                         f"{_plain(y[~text][0])!r}); give every label the same type, e.g. "
+                         f"{plain(y[~text][0])!r}); give every label the same type, e.g. "
                          "y.astype(str)")
 
 
@@ -377,7 +373,7 @@ class _Classification(ClassifierMixin):
             raise ValueError(f"unsupported target type {kind!r}")
         self.classes_ = encoder.classes_
         if len(self.classes_) < 2:
-            raise ValueError(f"y has a single class ({_plain(self.classes_[0])!r}); a classifier "
+            raise ValueError(f"y has a single class ({plain(self.classes_[0])!r}); a classifier "
                              "needs at least 2")
         self.task_ = "binary" if len(self.classes_) == 2 else "multiclass"
         return True
@@ -490,7 +486,7 @@ class _Explaining:
             contributions=contrib, bias=bias, weights=None, output=output, feature_names=names,
             class_names=list(self.classes_) if multiclass else None, values=values,
             reference=reference,
-            positive_class=_plain(self.classes_[1]) if self.task_ == "binary" else None,
+            positive_class=plain(self.classes_[1]) if self.task_ == "binary" else None,
         )
 
     def reference(self) -> np.ndarray:

@@ -43,7 +43,14 @@ from inn.data.store import dataset_sort_key
 from inn.results import results_frame
 
 from . import comparison, xai
-from .style import NEUTRAL_COLOR, method_color, method_label, new_figure, order_methods
+from .style import (
+    NEUTRAL_COLOR,
+    method_color,
+    method_label,
+    method_label_short_lines,
+    new_figure,
+    order_methods,
+)
 from .style import save_figure as _save
 
 REFERENCE = "inn"
@@ -133,8 +140,8 @@ def gain_figure(means: pd.DataFrame, baseline: str = BASELINE):
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--",
                label=f"{method_label(baseline)} (gain 1)")
     ax.set_xticks(range(1, len(methods) + 1))
-    ax.set_xticklabels([f"{method_label(m)}\n(n={len(r)})" for m, r in zip(methods, ratios)],
-                       fontsize=9)
+    ax.set_xticklabels([f"{method_label_short_lines(m)}\n(n={len(r)})"
+                        for m, r in zip(methods, ratios)], fontsize=9)
     ax.set_xlabel("Method (n = datasets with results for the method and the decision tree)")
     ax.set_ylabel(f"Test AUROC ÷ {method_label(baseline)}'s test AUROC (ratio)")
     ax.set_title(f"AUROC gain over the {method_label(baseline).lower()} per dataset "
@@ -173,7 +180,7 @@ def rank_figure(means: pd.DataFrame, reference: str = REFERENCE):
     tests = wilcoxon_vs(block, reference) if reference in methods else pd.DataFrame()
     labels = []
     for m in methods:
-        label = method_label(m)
+        label = method_label_short_lines(m)
         if m != reference and m in tests.index:
             t = tests.loc[m]
             p = t["p_holm"]

@@ -34,6 +34,12 @@ def method_label(method: str, task: str | None = None) -> str:
     return method if entry is None else entry.label_for(task)
 
 
+def method_label_short_lines(method: str, task: str | None = None) -> str:
+    """:func:`method_label` with a bracketed part on its own line (``INN ×5\n(cross-fit)``), for
+    tick labels that sit side by side."""
+    return method_label(method, task).replace(" (", "\n(")
+
+
 def method_label_over(method: str, tasks: Iterable[str]) -> str:
     """The display name of ``method`` over runs of ``tasks``: both names where it fits another
     model on some of them (``Logistic regression / Ridge regression``)."""

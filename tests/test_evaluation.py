@@ -188,8 +188,25 @@ def test_end_to_end_tiny(tmp_path):
     write_json_atomic(rec, tables.main_path(tmp_path, rec["benchmark"], 0))
     write_json_atomic(rec, tables.ablation_path(tmp_path, rec["benchmark"], "consistency", 0))
     text = tables.main_table(tables.load_main(tmp_path))
-    assert "gt_corr" in text and "KernelSHAP / INN" in text
+    assert "gt_corr" in text and "KernelSHAP time / its time" in text
     assert "consistency" in tables.ablation_table(tables.load_ablation(tmp_path))
+
+
+def test_ratio_table_pairs_each_exact_explainer_with_kernelshap_on_the_same_model():
+    from inn.evaluation import tables
+
+    def expl(seconds, gt):
+        return {"seconds_per_row": seconds, "metrics": {"gt_corr": gt}}
+
+    recs = [{"benchmark": "b", "seed": seed, "explainers": {
+        "inn": expl(1e-4, 0.80 + d), "kernelshap_inn": expl(1e-1, 0.82 + d),
+        "inn_ensemble": expl(2e-4, 0.90 + d), "kernelshap_inn_ensemble": expl(2e-2, 0.89 + d),
+        "lime_inn": expl(1.0, 0.5)}} for seed, d in ((0, 0.0), (1, 0.01))]
+    lines = tables.ratio_table(recs).splitlines()[2:]
+    cells = {line.split(" | ")[0].strip("| "): line.split(" | ")[1:] for line in lines}
+    assert set(cells) == {"inn", "inn_ensemble"}  # lime_inn has no KernelSHAP partner
+    assert cells["inn"][1] == "1,000" and cells["inn"][2].startswith("-0.020 ± 0.000")
+    assert cells["inn_ensemble"][1] == "100" and cells["inn_ensemble"][2].startswith("0.010 ±")
 
 
 def test_topk_exact_counts_rows_whose_top_features_are_the_relevant_ones():

@@ -315,6 +315,11 @@ register(name="treeshap_catboost", model="catboost", explain=explain_treeshap, s
          label="TreeSHAP on CatBoost", line="-", marker="v")
 register(name="ebm", model="ebm", explain=explain_ebm_own, slow=False,
          label="EBM (own contributions)", line="-", marker="P")
+# the cross-fitted ensemble of INNs (inn.ensemble): its mean contributions, and KernelSHAP on it
+register(name="inn_ensemble", model="inn_ensemble", explain=explain_inn_own, slow=False,
+         label="INN ensemble (own contributions)", line="-", marker="o")
+register(name="kernelshap_inn_ensemble", model="inn_ensemble", explain=explain_kernelshap,
+         slow=True, label="KernelSHAP on the INN ensemble", line="--", marker="s", shade=0.35)
 # random attributions of INN's rows (its probe scores them); grey, apart from every method
 register(name="random", model="inn", explain=explain_random, slow=False, label="random",
          line=":", marker="x", color="#7f7f7f")

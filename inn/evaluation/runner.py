@@ -107,7 +107,7 @@ def _fit_metric(task: str, raw_out: np.ndarray, y: np.ndarray) -> dict:
 def method_params(name: str, cfg: XAIConfig, inn_params=None) -> dict:
     """The hyperparameters the benchmark gives method ``name``: its size from ``cfg`` (the
     networks' epochs, CatBoost's trees, EBM's settings) and, for INN, the variant's."""
-    if name == "inn":
+    if name in ("inn", "inn_ensemble"):  # the ensemble's members get INN's settings
         return {"nr_epochs": cfg.nr_epochs, **(inn_params or {})}
     if name == "tabresnet":
         return {"nr_epochs": cfg.nr_epochs}

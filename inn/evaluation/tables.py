@@ -115,7 +115,8 @@ def main_table(recs: list[dict], metrics=MAIN_METRICS, key: str = "metrics") -> 
                             if e in rec["explainers"]]) for b in benches]  # fmt: skip
         rows.append([e, *cells])
     parts.append("### explanation time per row (s)\n\n" + _md(["explainer", *benches], rows))
-    parts.append("### time ratio KernelSHAP on INN / INN (per row)\n\n" + ratio_table(recs))
+    parts.append("### exact explanations against KernelSHAP on the same model (per row)\n\n"
+                 + ratio_table(recs))
     models = sorted({m for r in recs for m in r["models"]})
     rows = []
     for m in models:
@@ -147,18 +148,35 @@ def _fmt_rank(values) -> str:
     return "–" if not values else "/".join(str(int(v)) for v in values)
 
 
+def _exact_pairs(recs) -> list[tuple[str, str]]:
+    """(exact explainer, KernelSHAP on the same model) pairs in ``recs``: ``inn`` and
+    ``kernelshap_inn``, ``inn_ensemble`` and ``kernelshap_inn_ensemble``."""
+    names = _explainers(recs)
+    return [(e, f"kernelshap_{e}") for e in names if f"kernelshap_{e}" in names]
+
+
 def ratio_table(recs) -> str:
+    """Per benchmark and exact explainer: how many times longer KernelSHAP on the same model
+    takes per row, and the exact explanation's gt_corr minus KernelSHAP's (paired by seed, mean
+    ± std)."""
     rows = []
     by = {}
     for r in recs:
         by.setdefault(r["benchmark"], []).append(r)
-    for b in sorted(by):
-        ratios = [rec["explainers"]["kernelshap_inn"]["seconds_per_row"]
-                  / rec["explainers"]["inn"]["seconds_per_row"] for rec in by[b]
-                  if {"inn", "kernelshap_inn"} <= set(rec["explainers"])]  # fmt: skip
-        if ratios:
-            rows.append([b, f"{np.mean(ratios):,.0f}"])
-    return _md(["benchmark", "KernelSHAP / INN"], rows) if rows else "(no pairs)"
+    for exact, shap in _exact_pairs(recs):
+        for b in sorted(by):
+            both = [rec["explainers"] for rec in by[b] if {exact, shap} <= set(rec["explainers"])]
+            if not both:
+                continue
+            ratio = np.mean([e[shap]["seconds_per_row"] / e[exact]["seconds_per_row"]
+                             for e in both])
+            delta = [e[exact]["metrics"].get("gt_corr") - e[shap]["metrics"].get("gt_corr")
+                     for e in both
+                     if e[exact]["metrics"].get("gt_corr") is not None
+                     and e[shap]["metrics"].get("gt_corr") is not None]
+            rows.append([exact, b, f"{ratio:,.0f}", _fmt(delta)])
+    header = ["explainer", "benchmark", "KernelSHAP time / its time", "Δ gt_corr (it − KernelSHAP)"]
+    return _md(header, rows) if rows else "(no pairs)"
 
 
 ABLATION_COLUMNS = (
