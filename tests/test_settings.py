@@ -148,8 +148,9 @@ def test_flags_read_the_table():
     # the README's example parses
     args = parser.parse_args("--output_dir . --dataset_id 1590 --nr_restarts 3 --weight_norm 0.1 "
                              "--weight_decay 0.01 --seed 0 --interpretable".split())
+    # the id stays the text given: inn.run normalises it once (inn.data.dataset_key)
     assert (args.dataset_id, args.nr_restarts, args.weight_norm, args.interpretable) == \
-        (1590, 3, 0.1, True)  # fmt: skip
+        ("1590", 3, 0.1, True)  # fmt: skip
 
 
 def test_no_flag_states_an_estimator_default_of_its_own():
