@@ -19,8 +19,10 @@ frame, and every member trains on the encoded matrix. Its statistics use no targ
 held-out fold leaks nothing into early stopping; and all members share one column layout, so
 their contributions, weights and importances line up column by column (per encoded column as
 well as per column of the frame). Each member still fits the statistics inside the network (its
-bin edges, robust scaling and reference point r) on its own training rows, as a single INN fits
-them on the rows given to it; every member stays exact, so their mean is.
+bin edges and robust scaling) on its own training rows, as a single INN fits them on the rows
+given to it, but every member's reference point r is the mean of all the rows: the members
+explain from one r, so the ensemble's bias is its output at r, as a single INN's is. Every
+member stays exact, so their mean is.
 
 Members are independent fits, run in ``min(n_jobs, n_folds)`` processes at once (joblib);
 member seeds derive from ``random_state``, so the same seed gives the same ensemble for any
@@ -102,10 +104,13 @@ def cross_fit_plan(y, n_folds: int, seed: int, *, stratify: bool) -> tuple[np.nd
 
 def _fit_member(member, X, y, train: np.ndarray, held: np.ndarray):
     """Fit one member on the rows ``train``, early-stopping on ``held`` (run in a worker when
-    members train in parallel). Returns the member, its fit time and the warnings it raised."""
+    members train in parallel); an INN member measures its contributions from the mean of all
+    the rows, as every other member does. Returns the member, its fit time and the warnings it
+    raised."""
     start = time.perf_counter()
+    reference = {"reference_rows": X} if member._interpretable else {}
     with warnings.catch_warnings(record=True) as caught:
-        member.fit(X[train], y[train], X_val=X[held], y_val=y[held])
+        member.fit(X[train], y[train], X_val=X[held], y_val=y[held], **reference)
     return member, time.perf_counter() - start, [(w.category, str(w.message)) for w in caught]
 
 
@@ -451,12 +456,12 @@ class _Explaining:
         precision. ``weights`` is None: each member's weights multiply its own encoding of the
         inputs, so their mean is not the ensemble's weight.
 
-        ``reference`` is the mean of the members' reference points (each the mean of its own
-        training rows); with folds of equal size that is the mean of all the rows given to
-        ``fit``. For a model fitted on a DataFrame the features are the frame's columns (one-hot
-        columns of a categorical feature add up; ``per_column=False`` explains the encoded
-        columns), ``values`` are the rows as given and ``reference`` is in original units, as
-        in :meth:`inn.INNClassifier.explain`.
+        ``reference`` is the members' common reference point, the mean of all the rows given
+        to ``fit``: the contributions of a row equal to it are 0 and the bias is the ensemble's
+        output there. For a model fitted on a DataFrame the features are the frame's columns
+        (one-hot columns of a categorical feature add up; ``per_column=False`` explains the
+        encoded columns), ``values`` are the rows as given and ``reference`` is in original
+        units, as in :meth:`inn.INNClassifier.explain`.
         """
         X_enc, frame = self._encode(X)
         contrib, bias = self._mean_parts(X_enc)
@@ -490,7 +495,8 @@ class _Explaining:
         )
 
     def reference(self) -> np.ndarray:
-        """The mean of the members' reference points (encoded columns); see :meth:`explain`."""
+        """The members' common reference point (encoded columns; the mean of their reference
+        points, which are all the mean of the rows given to ``fit``); see :meth:`explain`."""
         check_is_fitted(self)
         return np.mean([m.reference() for m in self.estimators_], axis=0)
 

@@ -281,7 +281,7 @@ class _NetworkEstimator(BaseEstimator):
         return pd.DataFrame(np.asarray(X, dtype=object), columns=columns).infer_objects()
 
     # ---- fit ---------------------------------------------------------------------------------
-    def fit(self, X, y, *, X_val=None, y_val=None):
+    def fit(self, X, y, *, X_val=None, y_val=None, reference_rows=None):
         """Train on (X, y) with ``n_jobs`` torch threads (the caller's count is restored).
 
         Args:
@@ -290,18 +290,25 @@ class _NetworkEstimator(BaseEstimator):
             y: targets.
             X_val, y_val: optional validation rows for early stopping (best epoch kept). Without
                 them, ``early_stopping=True`` holds out ``validation_fraction`` of the rows.
+            reference_rows: INN only: rows of the same columns as ``X`` whose mean is the
+                reference point r the contributions are measured from (default: the rows of
+                ``X``). A cross-fitted ensemble gives every member all of its rows, so that the
+                members explain from one r.
         """
         self._check_params()
         seed = check_random_state("random_state", self.random_state)
         if (X_val is None) != (y_val is None):
             raise ValueError("X_val and y_val must be given together (validation rows and their "
                              f"targets); got only {'X_val' if y_val is None else 'y_val'}")
+        if reference_rows is not None and not self._interpretable:
+            raise ValueError(f"{type(self).__name__} has no reference point: reference_rows is "
+                             "for INN's explanations")
         with torch_threads(resolve_threads(self.n_jobs)):
-            self._fit(X, y, X_val, y_val, seed)
+            self._fit(X, y, X_val, y_val, seed, reference_rows)
             self.n_threads_ = torch.get_num_threads()
         return self
 
-    def _fit(self, X, y, X_val, y_val, seed: int):
+    def _fit(self, X, y, X_val, y_val, seed: int, reference_rows=None):
         X, y = self._validate_X(X, reset=True, y=y)
         if X.shape[0] < 2:
             raise ValueError(f"got {X.shape[0]} sample; training needs at least 2 (BatchNorm)")
@@ -314,6 +321,8 @@ class _NetworkEstimator(BaseEstimator):
         # The reference point and the encoder's statistics come from all rows given to fit (not
         # only those left after an internal hold-out), so r is the mean of X as documented.
         X_all = torch.from_numpy(X)
+        X_ref = X_all if reference_rows is None else torch.from_numpy(
+            self._validate_X(reference_rows, reset=False))
         n_val = int(round(self.validation_fraction * len(X)))
         if X_val is None and self.early_stopping and n_val >= 1 and len(X) - n_val >= 2:
             perm = rng.permutation(len(X))
@@ -326,7 +335,7 @@ class _NetworkEstimator(BaseEstimator):
             if self.device_.type == "cuda":
                 torch.cuda.manual_seed_all(seed)
             module = self._fit_module(X, y_enc, X_val, y_val_enc if X_val is not None else None,
-                                      X_all, seed)
+                                      X_all, seed, X_ref)
         self.module_ = module
         if self._interpretable:  # (large inputs were warned about above)
             expl = self._explain_scaled(X, warn=False)
@@ -334,8 +343,9 @@ class _NetworkEstimator(BaseEstimator):
             self.bias_share_ = bias_share(*expl[:2])
         return self
 
-    def _fit_module(self, X, y_enc, X_val, y_val_enc, X_all, seed: int):
-        """Build the module, fit its encoder on all rows and train it (the seeded part of fit)."""
+    def _fit_module(self, X, y_enc, X_val, y_val_enc, X_all, seed: int, X_ref=None):
+        """Build the module, fit its encoder on all rows, set INN's reference point to the mean
+        of ``X_ref`` (default: all rows) and train it (the seeded part of fit)."""
         k = 1 if self.task_ in ("binary", "regression") else len(self.classes_)
         self._check_memory(X.shape[1], k)
         try:
@@ -348,7 +358,7 @@ class _NetworkEstimator(BaseEstimator):
         module.encoder.fit(X_all)
         self._warn_large_inputs(module, X_all)
         if isinstance(module, INN):
-            module.reference.copy_(X_all.mean(dim=0))
+            module.reference.copy_((X_all if X_ref is None else X_ref).mean(dim=0))
         module.to(self.device_)
         to_dev = self._to_device
         trainer = Trainer(

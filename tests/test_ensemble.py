@@ -103,21 +103,39 @@ def test_regressor_explains_its_mean_prediction_exactly(regression):
     expl = est.explain(X)
     assert_adds_up(expl.contributions, pred, expl.bias)
     assert expl.output_name == "prediction"
-    # the reference: the mean of the members' (each their own training mean)
-    np.testing.assert_allclose(est.reference(), np.mean([m.reference() for m in est.estimators_],
-                                                        axis=0))  # fmt: skip
+    # one reference point for every member: the mean of all the rows given to fit, where each
+    # member's contributions vanish, so the ensemble's bias is its output there
+    X_fit = make_regression(n_samples=120, n_features=4, noise=1.0, random_state=0)[0][:90]
+    for member in est.estimators_:
+        np.testing.assert_allclose(member.reference(), X_fit.mean(axis=0), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(est.reference(), X_fit.mean(axis=0), rtol=1e-5, atol=1e-5)
+    at_r = est.explain(est.reference()[None, :].astype(np.float32))
+    np.testing.assert_allclose(at_r.contributions, 0, atol=1e-4 * np.abs(pred).max())
+    np.testing.assert_allclose(at_r.output, expl.bias[:1], rtol=1e-5)  # a global bias: one value
     imp = est.feature_importances_
     np.testing.assert_allclose(imp, np.mean([m.feature_importances_ for m in est.estimators_], 0))
     assert imp.shape == (4,) and imp.sum() == pytest.approx(1.0)
     assert 0 <= est.bias_share_ <= 1 and 0 <= est.sparsity(X) <= 1
 
 
+def test_reference_rows_set_an_inns_reference_point_and_nothing_else():
+    X, y = _classification(2)
+    own = tiny(inn.INNClassifier, random_state=0).fit(X[:100], y[:100])
+    given = tiny(inn.INNClassifier, random_state=0).fit(X[:100], y[:100], reference_rows=X)
+    np.testing.assert_allclose(own.reference(), X[:100].mean(axis=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(given.reference(), X.mean(axis=0), rtol=1e-5, atol=1e-6)
+    expl = given.explain(X[100:])
+    assert_adds_up(expl.contributions, given.decision_function(X[100:]), expl.bias)
+    with pytest.raises(ValueError, match="no reference point"):
+        tiny(inn.TabResNetClassifier).fit(X[:100], y[:100], reference_rows=X)
+
+
 # ------------------------------------------------------------------------------ the folds
 class Recording(inn.INNClassifier):
     """An INN that keeps the rows it was given (to check the folds from the members' side)."""
 
-    def fit(self, X, y, *, X_val=None, y_val=None):
-        super().fit(X, y, X_val=X_val, y_val=y_val)
+    def fit(self, X, y, *, X_val=None, y_val=None, reference_rows=None):
+        super().fit(X, y, X_val=X_val, y_val=y_val, reference_rows=reference_rows)
         self.seen_ = (np.array(X[:, 0]), np.array(X_val[:, 0]), np.array(y), np.array(y_val))
         return self
 
