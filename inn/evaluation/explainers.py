@@ -69,6 +69,12 @@ class FittedModel:
         """The fitted library model: the INN / TabResNet estimator, the CatBoost model."""
         return self.model.model_
 
+    @property
+    def cross_fitted(self) -> bool:
+        """Whether the validation rows trained it too (a cross-fitted ensemble,
+        :mod:`inn.ensemble`): its reference point is then the mean of all the rows."""
+        return hasattr(self.estimator, "folds_")
+
 
 @dataclass
 class Attribution:

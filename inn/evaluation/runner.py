@@ -150,7 +150,8 @@ def evaluate(
 
     Every model fits on the same training rows less ``cfg.validation_size`` of them, which it
     validates on (:func:`validation_split`). The reference point r of every explainer is the
-    mean of the rows the models fit on: the point INN's contributions are centred at.
+    mean of the rows its model fits on: the point INN's contributions are centred at (for a
+    cross-fitted ensemble, which trains on the validation rows too, the mean of all of them).
     ``truth`` / ``truth_ref`` / ``true_f``: functions of X giving the ground truth (synthetic).
     ``extra_rows(name, attribution, X_explain) -> dict`` adds explainer-specific entries.
     """
@@ -162,10 +163,13 @@ def evaluate(
     X_fit = X_train[fit_rows]
     models = fit_models(needed, task, X_fit, y_train[fit_rows], X_train[val_rows],
                         y_train[val_rows], seed, cfg, inn_params)  # fmt: skip
-    reference = X_fit.mean(axis=0).astype(np.float64)
     X_exp = X_test[: cfg.n_explain]
     n_slow = min(cfg.n_slow, len(X_exp))
-    ctx = ExplainContext(X_fit, reference, seed, cfg.kernel_nsamples, cfg.lime_samples)
+    contexts = {}  # per model: the rows it trained on and their mean, r
+    for name, model in models.items():
+        rows_used = X_train if model.cross_fitted else X_fit
+        contexts[name] = ExplainContext(rows_used, rows_used.mean(axis=0).astype(np.float64),
+                                        seed, cfg.kernel_nsamples, cfg.lime_samples)
     gt = truth(X_exp) if truth is not None else None
     gt_ref = truth_ref(X_exp) if truth_ref is not None else None
     record_models, probes = {}, {}
@@ -176,14 +180,14 @@ def evaluate(
         if true_f is not None:
             entry["truth_corr"] = float(np.corrcoef(raw_test, true_f(X_test))[0, 1])
         record_models[name] = entry
-        probes[name] = ModelProbe(model.raw, X_exp, reference, conditional, seed=seed,
-                                  n_cond=cfg.n_cond, n_infid=cfg.n_infid)  # fmt: skip
+        probes[name] = ModelProbe(model.raw, X_exp, contexts[name].reference, conditional,
+                                  seed=seed, n_cond=cfg.n_cond, n_infid=cfg.n_infid)
     out = {}
     for name in explainers:
         model_name = EXPLAINERS[name].model
         rows = np.arange(n_slow if EXPLAINERS[name].slow else len(X_exp))
         log.info("explaining with %s on %d rows", name, len(rows))
-        attr = explain(name, models[model_name], X_exp[rows], rows, ctx)
+        attr = explain(name, models[model_name], X_exp[rows], rows, contexts[model_name])
         per_row = per_row_metrics(
             probes[model_name], attr.values, rows,
             None if gt is None else gt[rows], None if gt_ref is None else gt_ref[rows],
