@@ -54,7 +54,7 @@ from sklearn.utils.validation import (
 )
 
 from inn.data.preprocessing import TabularPreprocessor, categorical_columns
-from inn.explanation import Explanation, bias_share
+from inn.explanation import Explanation, bias_share, described_features
 from inn.threads import resolve_threads
 from inn.validation import Int, check_random_state, plain
 
@@ -466,26 +466,12 @@ class _Explaining:
         X_enc, frame = self._encode(X)
         contrib, bias = self._mean_parts(X_enc)
         output = contrib.sum(axis=1) + bias
-        reference = self.reference()
-        if frame is not None and per_column:
-            names = [str(c) for c in self.preprocessor_.feature_names_in_]
+        grouped = frame is not None and per_column
+        if grouped:
             contrib = self._per_column(contrib, axis=1)
-            values = frame.reset_index(drop=True)
-            values.columns = names
-            known = self.preprocessor_.reference_values(reference)
-            ids = set(getattr(self.preprocessor_, "identifier_features_", []))
-            reference = pd.Series([known.get(n, "identifier: dropped" if n in ids else
-                                             "constant in training") for n in names],
-                                  index=names, dtype=object)  # fmt: skip
-        else:
-            if frame is not None:
-                names = list(self.preprocessor_.feature_names_out_)
-            elif hasattr(self, "feature_names_in_"):
-                names = [str(n) for n in self.feature_names_in_]
-            else:
-                names = [f"x{i}" for i in range(self.n_features_in_)]
-            values = pd.DataFrame(np.asarray(X_enc, dtype=np.float64), columns=names)
-            reference = pd.Series(reference, index=names)
+        names, values, reference = described_features(
+            self, frame, None if grouped else np.asarray(X_enc, dtype=np.float64),
+            self.reference(), per_column=per_column)
         multiclass = self.task_ == "multiclass"
         return Explanation(
             contributions=contrib, bias=bias, weights=None, output=output, feature_names=names,

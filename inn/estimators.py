@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted, check_X_y, validate_data
 
 from inn.data.preprocessing import TabularPreprocessor, categorical_columns
 from inn.data.store import file_sha256
-from inn.explanation import Explanation, bias_share, global_importance
+from inn.explanation import Explanation, bias_share, described_features, global_importance
 from inn.modules import INN, TabResNet
 from inn.settings import DEFAULTS, INN_SETTINGS, NETWORK_SETTINGS, SETTINGS, args_doc
 from inn.tasks import target_mean_std
@@ -638,26 +638,12 @@ class _InterpretableMixin:
         if self.task_ != "multiclass":
             contrib, bias, weights = contrib[..., 0], bias[..., 0], weights[..., 0]
         output = contrib.sum(axis=1, dtype=np.float64) + bias
-        reference = self.reference()
-        if frame is not None and per_column:
-            names = [str(c) for c in self.preprocessor_.feature_names_in_]
+        grouped = frame is not None and per_column
+        if grouped:
             contrib, weights = self._per_column(contrib, axis=1), None
-            values = frame.reset_index(drop=True)
-            values.columns = names
-            known = self.preprocessor_.reference_values(reference)
-            ids = set(getattr(self.preprocessor_, "identifier_features_", []))
-            reference = pd.Series([known.get(n, "identifier: dropped" if n in ids else
-                                             "constant in training") for n in names],
-                                  index=names, dtype=object)  # fmt: skip
-        else:
-            if frame is not None:
-                names = list(self.preprocessor_.feature_names_out_)
-            elif hasattr(self, "feature_names_in_"):
-                names = [str(n) for n in self.feature_names_in_]
-            else:
-                names = [f"x{i}" for i in range(self.n_features_in_)]
-            values = pd.DataFrame(self._uncentre(X), columns=names)
-            reference = pd.Series(reference, index=names)
+        names, values, reference = described_features(
+            self, frame, None if grouped else self._uncentre(X), self.reference(),
+            per_column=per_column)
         return Explanation(
             contributions=contrib.astype(np.float64),
             bias=bias.astype(np.float64),

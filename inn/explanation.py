@@ -44,6 +44,34 @@ def global_importance(contributions: np.ndarray) -> np.ndarray:
     return imp / total if total > 0 else imp
 
 
+def described_features(model, frame, values, reference, *, per_column: bool):
+    """``(feature_names, values, reference)`` of an explanation of ``model`` (an INN estimator
+    or ensemble, fitted): per column of the frame given to fit when ``frame`` (the rows as
+    given) is not None and ``per_column`` (``values`` are then the frame's rows, the argument
+    is not read, and ``reference`` the fitted preprocessor's reference values, or why a column
+    has none);
+    otherwise per encoded column, with ``values`` (the encoded rows) and ``reference`` (the
+    encoded reference point) as given."""
+    prep = model.preprocessor_
+    if frame is not None and per_column:
+        names = [str(c) for c in prep.feature_names_in_]
+        rows = frame.reset_index(drop=True)
+        rows.columns = names
+        known = prep.reference_values(reference)
+        ids = set(getattr(prep, "identifier_features_", []))
+        reference = pd.Series([known.get(n, "identifier: dropped" if n in ids else
+                                         "constant in training") for n in names],
+                              index=names, dtype=object)  # fmt: skip
+        return names, rows, reference
+    if frame is not None:
+        names = list(prep.feature_names_out_)
+    elif hasattr(model, "feature_names_in_"):
+        names = [str(n) for n in model.feature_names_in_]
+    else:
+        names = [f"x{i}" for i in range(model.n_features_in_)]
+    return names, pd.DataFrame(values, columns=names), pd.Series(reference, index=names)
+
+
 @dataclass
 class Explanation:
     """Per-row explanation of an INN.
