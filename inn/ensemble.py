@@ -14,7 +14,7 @@ bias the mean of their biases, and these add up to the ensemble's output exactly
 precision). Averaging probabilities instead of logits would lose this.
 
 Preprocessing of a DataFrame happens **once**, on all the rows given to ``fit``: one
-:class:`inn.data.TabularPreprocessor` (imputation medians, scaling, categories) encodes the
+:class:`inn.data.TabularPreprocessor` (imputation medians, categories) encodes the
 frame, and every member trains on the encoded matrix. Its statistics use no target, so the
 held-out fold leaks nothing into early stopping; and all members share one column layout, so
 their contributions, weights and importances line up column by column (per encoded column as
@@ -53,7 +53,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from inn.data.preprocessing import TabularPreprocessor, categorical_columns
+from inn.data.preprocessing import TabularPreprocessor, network_frame_encoder
 from inn.explanation import Explanation, bias_share, described_features
 from inn.threads import resolve_threads
 from inn.validation import Int, check_random_state, plain
@@ -233,14 +233,7 @@ class _CrossFitEnsemble(BaseEstimator):
         self.preprocessor_ = None
         if isinstance(X, pd.DataFrame):
             validate_data(self, X, reset=True, skip_check_array=True)  # names, n_features_in_
-            params = template.get_params()
-            categorical = None  # by dtype
-            if params.get("categorical") is not None:  # the named columns join those by dtype
-                named = list(params["categorical"])
-                categorical = named + [c for c in categorical_columns(X) if c not in named]
-            self.preprocessor_ = TabularPreprocessor(
-                categorical=categorical, numeric_scaling=params["numeric_scaling"],
-                max_categories=params["max_categories"]).fit(X)
+            self.preprocessor_ = network_frame_encoder(X, template.get_params())
             return self.preprocessor_.transform(X)
         return self._validate_array(X, reset=True)
 

@@ -3,9 +3,10 @@
 All settings are constructor arguments that ``__init__`` only stores; ``fit`` learns the fitted
 attributes (ending in ``_``). ``X`` is a numeric array, or a pandas DataFrame with numeric,
 string/categorical and missing values: a DataFrame is encoded by a
-:class:`inn.data.TabularPreprocessor` fitted in ``fit`` (``preprocessor_``; median imputation
-and scaling of numeric columns, one-hot categorical columns), and explanations and importances
-are then per column of the frame.
+:class:`inn.data.TabularPreprocessor` fitted in ``fit`` (``preprocessor_``; median imputation of
+numeric columns, one-hot categorical columns), and explanations and importances are then per
+column of the frame. Numeric columns are scaled once: by the network's ``robust`` scaling, or
+without it by the frame encoder (``numeric_scaling``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, check_X_y, validate_data
 
-from inn.data.preprocessing import TabularPreprocessor, categorical_columns
+from inn.data.preprocessing import TabularPreprocessor, float32_offsets, network_frame_encoder
 from inn.data.store import file_sha256
 from inn.explanation import Explanation, bias_share, described_features, global_importance
 from inn.modules import INN, TabResNet
@@ -41,11 +42,6 @@ PREDICT_CHUNK = 8192
 # float32 inputs (overflow near 1e19) and the linear terms w * x swamp the loss long before.
 LARGE_INPUT = 1e6
 FLOAT32_MAX = float(np.finfo(np.float32).max)
-# An array column whose median exceeds this many times its spread loses its variation in the
-# float32 the network reads (1e12 + N(0, 1) is one float32 value): such a column is centred on its
-# median in float64 first (``input_offset_``). At 1000 the cast keeps 2**13 steps per spread.
-OFFSET_RATIO = 1e3
-OFFSET_SAMPLE = 65536  # rows read (evenly strided) to find the columns that need an offset
 
 def resolve_device(device: str) -> torch.device:
     """``"auto"`` picks CUDA when available, else the CPU; ``"cpu"``, ``"cuda"``, ``"cuda:N"``
@@ -96,16 +92,6 @@ def _rng_devices(device: torch.device) -> list[int]:
     if device.type != "cuda":
         return []
     return [device.index if device.index is not None else torch.cuda.current_device()]
-
-
-def _input_offsets(X: np.ndarray) -> np.ndarray:
-    """Per column of ``X``, the float64 offset to subtract before the cast to float32: the
-    median where it exceeds :data:`OFFSET_RATIO` times the column's spread (interquartile range,
-    else standard deviation; a constant non-zero column counts), else 0."""
-    rows = np.asarray(X[:: max(1, len(X) // OFFSET_SAMPLE)], dtype=np.float64)
-    q25, q50, q75 = np.quantile(rows, [0.25, 0.5, 0.75], axis=0)
-    spread = np.where(q75 > q25, q75 - q25, rows.std(axis=0))
-    return np.where(np.abs(q50) > OFFSET_RATIO * spread, q50, 0.0)
 
 
 def _store(est, arguments: dict) -> None:
@@ -192,14 +178,7 @@ class _NetworkEstimator(BaseEstimator):
             self.input_offset_ = None
             if isinstance(X, pd.DataFrame):
                 validate_data(self, X, reset=True, skip_check_array=True)  # names, n_features_in_
-                categorical = None  # by dtype
-                if self.categorical is not None:  # the named columns join those by dtype
-                    named = list(self.categorical)
-                    categorical = named + [c for c in categorical_columns(X) if c not in named]
-                self.preprocessor_ = TabularPreprocessor(
-                    categorical=categorical, numeric_scaling=self.numeric_scaling,
-                    max_categories=self.max_categories,
-                ).fit(X)
+                self.preprocessor_ = network_frame_encoder(X, self.get_params())
                 return check_X_y(self.preprocessor_.transform(X), y, dtype=np.float32)
         elif self.preprocessor_ is not None:
             return self._centre(self.preprocessor_.transform(self._as_frame(X)))
@@ -207,7 +186,7 @@ class _NetworkEstimator(BaseEstimator):
         try:
             if reset:
                 X, y = validate_data(self, X, y, dtype=dtypes, y_numeric=False)
-                self.input_offset_ = _input_offsets(X)
+                self.input_offset_ = float32_offsets(X)
                 return self._centre(X), y
             return self._centre(validate_data(self, X, dtype=dtypes, reset=False))
         except ValueError as err:

@@ -28,7 +28,7 @@ from inn.data import (
     prepare_data,
 )
 from inn.data.loading import load_key
-from inn.data.preprocessing import NUMERIC_SCALING, SCALINGS
+from inn.data.preprocessing import AUTO, NUMERIC_SCALINGS
 from inn.metrics import classification_metrics, regression_metrics
 from inn.results import (
     MODEL_DIR,
@@ -102,7 +102,7 @@ def run(
     overwrite: bool = False,
     quiet: bool = False,
     n_jobs: int | None = None,
-    numeric_scaling: str = NUMERIC_SCALING,
+    numeric_scaling: str = AUTO,
     save_model: bool | None = None,
     openml_task_id: int | None = None,
     drop_features=(),
@@ -127,8 +127,10 @@ def run(
         n_jobs: threads for the method; ``None``: the method's default
             (:meth:`inn.baselines.base.Model.default_threads`: all cores for the baselines, the
             estimator's ``n_jobs`` for INN and TabResNet).
-        numeric_scaling: ``"standard"`` or ``"quantile"`` scaling of numeric columns in the
-            encoded input (quantile suits heavy-tailed columns, which INN would extrapolate).
+        numeric_scaling: scaling of numeric columns in the encoded input: ``"auto"`` (each
+            column scaled once: none here for a network with ``robust``, which scales them
+            itself, standard for the other methods), ``"standard"``, ``"quantile"`` (suits
+            heavy-tailed columns) or ``"none"``. The record keeps the one applied.
         save_model: save the fitted model in ``model/`` next to the result file (``None``: the
             method's default, which is yes for INN and no for the others). It is saved with the
             run's preprocessor, so it takes rows of the original data (``inn.load``).
@@ -151,7 +153,7 @@ def run(
     params = dict(params or {})
     entry.model_class.check_params(params)
     Real(0, 1, low_open=True, high_open=True).check("test_split_size", test_split_size)
-    Choice(SCALINGS).check("numeric_scaling", numeric_scaling)
+    Choice(NUMERIC_SCALINGS).check("numeric_scaling", numeric_scaling)
     check_device_name("device", device)
     if device not in ("auto", "cpu"):
         from inn.estimators import resolve_device
@@ -176,7 +178,8 @@ def run(
     source = load_key(dataset_id, data_dir) if seeded else dataset_id
     data = prepare_data(source, seed, method, test_split_size=test_split_size,
                         numeric_scaling=numeric_scaling, data_dir=data_dir,
-                        openml_task_id=openml_task_id, drop_features=drop_features)  # fmt: skip
+                        openml_task_id=openml_task_id, drop_features=drop_features,
+                        params=params)  # fmt: skip
     dataset, splits = data.dataset, data.splits
     if openml_task_id is not None:
         existing = _existing(output_dir, method, dataset.dataset_id, seed, openml_task_id,
@@ -213,7 +216,7 @@ def run(
         "split": ({"kind": "seeded", "seed": seed} if openml_task_id is None else
                   {"kind": "openml_task", "openml_task_id": int(openml_task_id), "fold": seed,
                    "repeat": 0}),
-        "numeric_scaling": numeric_scaling,
+        "numeric_scaling": data.numeric_scaling,
         "protocol": {
             "fitted_on": "training split",
             "validation_size": VALIDATION_SIZE,  # share of the rows that are not test rows

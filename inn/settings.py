@@ -18,7 +18,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
-from inn.data.preprocessing import MAX_CATEGORIES, NUMERIC_SCALING, SCALINGS
+from inn.data.preprocessing import AUTO, MAX_CATEGORIES, NUMERIC_SCALINGS
 from inn.validation import Bool, Choice, Columns, Device, Int, RandomState, Real, Threads
 
 
@@ -136,9 +136,13 @@ SETTINGS: dict[str, Setting] = {
         ":class:`inn.data.TabularPreprocessor` that encodes a DataFrame X; arrays are used as "
         "they are."),
     "numeric_scaling": Setting(
-        NUMERIC_SCALING, Choice(SCALINGS),
-        "scaling of numeric columns after median imputation; quantile suits heavy-tailed "
-        "columns"),
+        AUTO, Choice(NUMERIC_SCALINGS),
+        "scaling of a DataFrame's numeric columns by the frame encoder, after median "
+        "imputation: auto (none with robust, standard without), standard, quantile or none",
+        "Numeric columns are scaled once: with ``robust`` the network scales them itself "
+        "(median and IQR), so ``\"auto\"`` leaves them in their units (centred on the median); "
+        "without it they are standardised. ``\"quantile\"`` maps them onto a normal "
+        "distribution first, which suits heavy-tailed columns."),
     "max_categories": Setting(
         MAX_CATEGORIES, Int(2),
         "most one-hot columns per categorical column (rarer categories grouped as other)"),

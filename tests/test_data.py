@@ -364,6 +364,33 @@ def test_preprocessor_aggregate_and_feature_map():
         pre.aggregate(np.ones(3))
 
 
+def test_preprocessor_without_scaling_keeps_units_and_round_trips():
+    """``numeric_scaling="none"`` (for a network that scales numeric columns itself): imputed,
+    units kept; only a column whose median swamps its spread is centred on it in float64 (its
+    steps survive the float32 output), as a network centres such array columns. numeric_values,
+    reference_values and the saved state undo it."""
+    train, _ = _train_test_frames()
+    train = train.assign(big=1e9 + np.arange(len(train), dtype=float))
+    test = train.iloc[:4].copy()
+    test.loc[test.index[0], "num"] = np.nan
+    pre = TabularPreprocessor(numeric_scaling="none").fit(train)
+    out = pre.transform(test)
+    for col in ("num", "num2"):
+        expected = test[col].fillna(train[col].median()).astype(np.float32)
+        np.testing.assert_array_equal(out[:, pre.feature_names_out_.index(col)], expected)
+    big = out[:, pre.feature_names_out_.index("big")]
+    assert np.diff(big).tolist() == [1.0, 1.0, 1.0]  # 1e9 + k in float32 would lose them
+    assert pre.offsets_.tolist() == [0.0, 0.0, train["big"].median()]
+    values = pre.numeric_values(out)
+    np.testing.assert_allclose(values["big"], test["big"], rtol=0, atol=1e-3)
+    np.testing.assert_allclose(values["num2"], test["num2"].fillna(train["num2"].median()))
+    mean = pre.transform(train).astype(np.float64).mean(axis=0)
+    assert pre.reference_values(mean)["big"] == pytest.approx(train["big"].mean(), abs=1e-3)
+    again = TabularPreprocessor.from_state(pre.get_state())
+    np.testing.assert_array_equal(again.transform(test), out)
+    assert again.numeric_scaling == "none"
+
+
 def test_preprocessor_column_mismatch_and_params():
     train, test = _train_test_frames()
     pre = TabularPreprocessor().fit(train)

@@ -101,6 +101,24 @@ def test_regression_run_in_process(tmp_path):
 
 
 @needs_store
+def test_pipeline_scales_numeric_columns_once():
+    """"auto": the run's frame encoder leaves numeric columns to a network that scales them
+    (robust), standardises them for one that does not and for every other method."""
+    from inn.data import prepare_data
+
+    inn_data = prepare_data(37, 0, "inn")  # diabetes: numeric columns only
+    assert inn_data.numeric_scaling == inn_data.preprocessor.numeric_scaling == "none"
+    raw = inn_data.dataset.X.iloc[inn_data.splits.train].to_numpy(dtype=float)
+    train = inn_data.X["train"].astype(float)
+    assert train.std(axis=0) == pytest.approx(raw.std(axis=0), rel=1e-4)  # units kept
+    for method, params in (("inn", {"robust": False}), ("logistic_regression", {})):
+        data = prepare_data(37, 0, method, params=params)
+        assert data.preprocessor.numeric_scaling == "standard"
+        assert data.X["train"].std(axis=0) == pytest.approx(1.0, rel=1e-3)
+    assert prepare_data(37, 0, "inn", numeric_scaling="quantile").numeric_scaling == "quantile"
+
+
+@needs_store
 def test_dataset_key_normalised_once_at_the_edge(tmp_path, monkeypatch):
     """31, "31", "031" and np.int64(31) are one dataset: one results folder, one record. inn.run
     normalises the id once (inn.data.dataset_key, the only normaliser); no step below it (load,

@@ -55,8 +55,34 @@ def test_frame_with_strings_and_missing_values_fits_and_predicts():
 def test_frame_fit_equals_pipeline_with_the_preprocessor():
     X, y = _frame()
     direct = inn.INNClassifier(**FAST).fit(X, y)
-    pipe = make_pipeline(TabularPreprocessor(), inn.INNClassifier(**FAST)).fit(X, y)
+    # the network scales numeric columns itself (robust), so its frame encoder does not
+    pipe = make_pipeline(TabularPreprocessor(numeric_scaling="none"),
+                         inn.INNClassifier(**FAST)).fit(X, y)
     np.testing.assert_array_equal(direct.predict_proba(X), pipe.predict_proba(X))
+    plain = inn.INNClassifier(**FAST, robust=False).fit(X, y)  # then the encoder standardises
+    pipe = make_pipeline(TabularPreprocessor(), inn.INNClassifier(**FAST, robust=False)).fit(X, y)
+    np.testing.assert_array_equal(plain.predict_proba(X), pipe.predict_proba(X))
+
+
+@pytest.mark.parametrize(("robust", "requested", "applied"), [
+    (True, "auto", "none"), (False, "auto", "standard"), (True, "quantile", "quantile"),
+    (False, "none", "none")])
+def test_numeric_columns_are_scaled_once(robust, requested, applied):
+    """With ``robust`` the network scales numeric columns (median/IQR), so under "auto" the frame
+    encoder leaves them in their units; without it the encoder standardises them."""
+    X, y = _frame()
+    model = inn.INNClassifier(**FAST, robust=robust, numeric_scaling=requested).fit(X, y)
+    pre = model.preprocessor_
+    assert pre.numeric_scaling == applied
+    assert model.get_params()["numeric_scaling"] == requested  # the setting is left as given
+    encoded = pre.transform(X)
+    age = encoded[:, pre.feature_names_out_.index("age")]
+    if applied == "none":  # in years, as given
+        np.testing.assert_array_equal(age, X["age"].astype(np.float32))
+        scale = model.module_.encoder.scale[pre.feature_names_out_.index("age")]
+        assert scale > 5 if robust else scale == 1  # the network's IQR / 1.349, in years
+    elif applied == "standard":
+        assert abs(age.mean()) < 1e-5 and age.std() == pytest.approx(1.0, rel=1e-3)
 
 
 def test_explanation_is_per_original_column_and_adds_up():
@@ -174,7 +200,7 @@ def test_with_preprocessor_equals_fitting_on_the_frame():
     X, y = _frame()
     train, val = slice(0, 180), slice(180, None)
     direct = inn.INNClassifier(**FAST).fit(X[train], y[train], X_val=X[val], y_val=y[val])
-    pre = TabularPreprocessor().fit(X[train])
+    pre = TabularPreprocessor(numeric_scaling="none").fit(X[train])
     codes = (y == "yes").astype(int).to_numpy()
     encoded = inn.INNClassifier(**FAST).fit(pre.transform(X[train]), codes[train],
                                             X_val=pre.transform(X[val]), y_val=codes[val])

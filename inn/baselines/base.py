@@ -207,6 +207,13 @@ class Model:
         """``n_jobs`` when the caller names none: every core."""
         return os.cpu_count() or 1
 
+    @classmethod
+    def scales_numeric(cls, params: dict) -> bool:
+        """Whether the model with ``params`` scales numeric columns itself, so the frame encoder
+        leaves them unscaled under ``numeric_scaling="auto"``
+        (:func:`inn.data.preprocessing.frame_scaling`)."""
+        return False
+
     # ---- public API -------------------------------------------------------------------------
 
     @classmethod

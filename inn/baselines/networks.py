@@ -41,6 +41,13 @@ class NetworkModel(Model):
 
         return getattr(estimators, cls.estimators[task == "regression"])
 
+    @classmethod
+    def scales_numeric(cls, params: dict) -> bool:
+        """With ``robust`` (the default) the network scales numeric columns itself."""
+        from inn.settings import DEFAULTS
+
+        return bool(params.get("robust", DEFAULTS["robust"]))
+
     # set by the run (seed, --device, --n_jobs, --quiet), not by hyperparameters
     RUN_SETTINGS = ("random_state", "device", "n_jobs", "verbose")
 
@@ -69,7 +76,7 @@ class NetworkModel(Model):
         self.model_ = self.estimator.fit(X, y, **validation)
         # With a validation split given, the estimator's own hold-out settings are not used; the
         # input is encoded already, so the frame-encoding settings are not either (the record's
-        # numeric_scaling says how it was encoded).
+        # numeric_scaling says how the run's frame encoder scaled it).
         unused = {"verbose", "n_jobs", "categorical", "numeric_scaling", "max_categories"}
         unused |= {"early_stopping", "validation_fraction"} if validation else set()
         self.params_ = {k: v for k, v in self.model_.get_params().items() if k not in unused}

@@ -15,7 +15,7 @@ from inn.validation import plain
 
 from .dataset import Dataset
 from .loading import load_dataset
-from .preprocessing import NUMERIC_SCALING, TabularPreprocessor, raw_frame
+from .preprocessing import AUTO, NUMERIC_SCALING, TabularPreprocessor, frame_scaling, raw_frame
 from .splits import (
     TEST_SIZE,
     VALIDATION_SIZE,
@@ -45,6 +45,8 @@ class PreparedData:
         dataset: the loaded dataset (all rows, original values).
         splits: the positions of every part in ``dataset`` (test included even when its rows
             were not prepared).
+        numeric_scaling: how the frame encoder scaled numeric columns (``"standard"``,
+            ``"quantile"`` or ``"none"``: the method scales them itself).
     """
 
     X: dict
@@ -55,6 +57,7 @@ class PreparedData:
     preprocessor: TabularPreprocessor | None
     dataset: Dataset
     splits: Splits
+    numeric_scaling: str = NUMERIC_SCALING
 
 
 def prepare_data(
@@ -63,11 +66,12 @@ def prepare_data(
     method: str = "inn",
     *,
     test_split_size: float = TEST_SIZE,
-    numeric_scaling: str = NUMERIC_SCALING,
+    numeric_scaling: str = AUTO,
     data_dir=None,
     with_test: bool = True,
     openml_task_id: int | None = None,
     drop_features=(),
+    params: dict | None = None,
 ) -> PreparedData:
     """Load ``dataset_id``, split it with ``seed`` and prepare the input ``method`` takes.
 
@@ -79,7 +83,10 @@ def prepare_data(
         method: a registered method (:mod:`inn.methods`); decides encoded or raw input.
         test_split_size: share of rows held out for testing (a further
             :data:`~inn.data.splits.VALIDATION_SIZE` of the rest is the validation split).
-        numeric_scaling: ``"standard"`` or ``"quantile"`` scaling of numeric columns.
+        numeric_scaling: ``"standard"``, ``"quantile"`` or ``"none"`` scaling of numeric
+            columns, or ``"auto"``: none for a method that scales them itself (a network with
+            ``robust``, judged from ``params``), else standard
+            (:func:`~inn.data.preprocessing.frame_scaling`).
         data_dir: dataset store folder (default: ``INN_DATA_DIR`` or ``../shared/datasets``).
         with_test: ``False`` leaves the test rows unprepared (for HPO, which must not see them).
         openml_task_id: take the dataset and the train/test split from this OpenML task, fold
@@ -87,8 +94,12 @@ def prepare_data(
             ``test_split_size`` are then unused. The validation split is drawn from the task's
             training rows as usual.
         drop_features: original feature names left out of the data (the feature-removal check).
+        params: the method's hyperparameters (they decide whether it scales numeric columns).
     """
-    input_kind = methods.get(method).input_kind
+    entry = methods.get(method)
+    input_kind = entry.input_kind
+    numeric_scaling = frame_scaling(
+        numeric_scaling, model_scales=entry.model_class.scales_numeric(dict(params or {})))
     if openml_task_id is None:
         dataset = (dataset_id if isinstance(dataset_id, Dataset) else
                    load_dataset(dataset_id, data_dir))
@@ -141,8 +152,9 @@ def prepare(dataset: Dataset, splits: Splits, parts=PARTS, input_kind: str = "en
         frame, _ = raw_frame(dataset.X, dataset.categorical)
         X = {name: frame.iloc[idx].reset_index(drop=True) for name, idx in rows.items()}
         return PreparedData(X, y, list(frame.columns), list(dataset.categorical), classes,
-                            None, dataset, splits)  # fmt: skip
+                            None, dataset, splits, numeric_scaling)  # fmt: skip
     pre = TabularPreprocessor(categorical=dataset.categorical, numeric_scaling=numeric_scaling)
     pre.fit(dataset.X.iloc[splits.train])
     X = {name: pre.transform(dataset.X.iloc[idx]) for name, idx in rows.items()}
-    return PreparedData(X, y, list(pre.feature_map_), None, classes, pre, dataset, splits)
+    return PreparedData(X, y, list(pre.feature_map_), None, classes, pre, dataset, splits,
+                        numeric_scaling)  # fmt: skip

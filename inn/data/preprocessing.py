@@ -18,11 +18,29 @@ logger = logging.getLogger("inn.data")
 
 MISSING = "missing"
 OTHER = "other"
-SCALINGS = ("standard", "quantile")
-# The defaults of TabularPreprocessor; the estimators, which encode DataFrames with it, use them
-# as their own defaults too.
+SCALINGS = ("standard", "quantile", "none")
+# The defaults of TabularPreprocessor (the estimators, which encode DataFrames with it, share
+# MAX_CATEGORIES; their numeric_scaling is AUTO, see frame_scaling).
 NUMERIC_SCALING = SCALINGS[0]
 MAX_CATEGORIES = 20
+# A column whose median exceeds this many times its spread loses its variation in float32
+# (1e12 + N(0, 1) is one float32 value): unscaled, it is centred on its median in float64 before
+# the cast (float32_offsets). At 1000 the cast keeps 2**13 steps per spread.
+OFFSET_RATIO = 1e3
+OFFSET_SAMPLE = 65536  # rows read (evenly strided) to find the columns that need an offset
+# The choice of a model that may scale numeric columns itself: the frame encoder scales them only
+# where the model does not, so every numeric column is scaled once.
+AUTO = "auto"
+NUMERIC_SCALINGS = (AUTO, *SCALINGS)
+
+
+def frame_scaling(numeric_scaling: str, *, model_scales: bool) -> str:
+    """The frame encoder's scaling for a model: ``numeric_scaling`` itself, or for ``"auto"``
+    ``"none"`` when the model scales numeric columns itself (the networks' ``robust`` median/IQR
+    scaling: a standard scaling before it would only be undone) and ``"standard"`` otherwise."""
+    if numeric_scaling == AUTO:
+        return "none" if model_scales else NUMERIC_SCALING
+    return numeric_scaling
 
 
 def _is_categorical_dtype(dtype) -> bool:
@@ -105,6 +123,29 @@ def raw_frame(X: pd.DataFrame, categorical=None) -> tuple[pd.DataFrame, list[int
     return frame, cat_idx
 
 
+def float32_offsets(X: np.ndarray) -> np.ndarray:
+    """Per column of ``X``, the float64 offset to subtract before a cast to float32: the median
+    where it exceeds :data:`OFFSET_RATIO` times the column's spread (interquartile range, else
+    standard deviation; a constant non-zero column counts), else 0."""
+    rows = np.asarray(X[:: max(1, len(X) // OFFSET_SAMPLE)], dtype=np.float64)
+    q25, q50, q75 = np.quantile(rows, [0.25, 0.5, 0.75], axis=0)
+    spread = np.where(q75 > q25, q75 - q25, rows.std(axis=0))
+    return np.where(np.abs(q50) > OFFSET_RATIO * spread, q50, 0.0)
+
+
+def network_frame_encoder(X: pd.DataFrame, params: dict) -> TabularPreprocessor:
+    """The fitted encoder of a network estimator's DataFrame ``X``, from the estimator's
+    parameters ``params``: the ``categorical`` columns join those found by dtype, and numeric
+    columns are scaled by the network (``robust``) or here (:func:`frame_scaling`), not twice."""
+    categorical = None  # by dtype
+    if params.get("categorical") is not None:
+        named = list(params["categorical"])
+        categorical = named + [c for c in categorical_columns(X) if c not in named]
+    scaling = frame_scaling(params["numeric_scaling"], model_scales=bool(params["robust"]))
+    return TabularPreprocessor(categorical=categorical, numeric_scaling=scaling,
+                               max_categories=params["max_categories"]).fit(X)
+
+
 class TabularPreprocessor(TransformerMixin, BaseEstimator):
     """Median-impute + scale numeric columns, one-hot encode categorical columns.
 
@@ -112,9 +153,12 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     ----------
     categorical : list of column names, optional
         Categorical columns; by default those with category/object/string/bool dtype.
-    numeric_scaling : "standard" | "quantile"
+    numeric_scaling : "standard" | "quantile" | "none"
         ``StandardScaler`` or ``QuantileTransformer(output_distribution="normal")`` after
-        median imputation.
+        median imputation, or ``"none"``: no scaling, for a model that scales numeric columns
+        itself (the networks' ``robust``); the columns stay in their units, and only one whose
+        median swamps its spread (1e9 + a count) is centred on it in float64
+        (:func:`float32_offsets`, ``offsets_``), so the float32 output keeps its resolution.
     max_categories : int
         At most this many one-hot columns per categorical feature: the ``max_categories - 1``
         most frequent training categories are kept and the rest grouped as ``"other"``.
@@ -213,11 +257,14 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                         f"numeric columns {cols} are too large to standardise (|x| up to "
                         f"{np.abs(block[:, ~finite]).max():.3g}); rescale them or use "
                         "numeric_scaling='quantile'")
-            else:
+            elif self.numeric_scaling == "quantile":
                 self.scaler_ = QuantileTransformer(
                     output_distribution="normal", n_quantiles=min(1000, len(block)),
                     random_state=0,
                 ).fit(block)
+            else:  # "none": no scaler, an offset where float32 needs one
+                self.scaler_ = None
+                self.offsets_ = float32_offsets(block)
         else:
             self.medians_ = np.zeros(0)
             self.scaler_ = None
@@ -280,7 +327,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         if self.numeric_features_:
             block = np.column_stack([_as_float(X[c], c) for c in self.numeric_features_])
             block = np.where(np.isnan(block), self.medians_, block)
-            scaled = self.scaler_.transform(block)
+            scaled = (block - self.offsets_ if self.scaler_ is None else
+                      self.scaler_.transform(block))  # fmt: skip
         pos = 0
         num_i = 0
         for col in self._output_columns:
@@ -319,7 +367,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         wanted = set(numeric)
         positions = [i for i, f in enumerate(self.feature_map_) if f in wanted]
         block = np.atleast_2d(np.asarray(encoded, dtype=np.float64))[:, positions]
-        return pd.DataFrame(self.scaler_.inverse_transform(block), columns=numeric)
+        values = block + self.offsets_ if self.scaler_ is None else \
+            self.scaler_.inverse_transform(block)  # fmt: skip
+        return pd.DataFrame(values, columns=numeric)
 
     def reference_values(self, encoded) -> pd.Series:
         """One encoded row (e.g. INN's reference point, the training mean of the encoded rows)
@@ -367,6 +417,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             "identifier_features": list(self.identifier_features_),
             "medians": self.medians_.tolist(),
             "scaler": scaler,
+            **({"offsets": self.offsets_.tolist()} if hasattr(self, "offsets_") else {}),
             "categorical_features": [
                 [plain(col), list(self.categories_[col]), bool(self.category_index_[col][1]),
                  sorted(self.category_index_[col][2])]
@@ -386,6 +437,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         pre.numeric_features_ = list(state["numeric_features"])
         pre.medians_ = np.asarray(state["medians"], dtype=np.float64)
         pre.scaler_ = _scaler_from_state(state["scaler"], len(pre.numeric_features_))
+        if "offsets" in state:
+            pre.offsets_ = np.asarray(state["offsets"], dtype=np.float64)
         pre.categories_, pre.category_index_ = {}, {}
         for col, levels, grouped, seen in state["categorical_features"]:
             pre.categories_[col] = list(levels)

@@ -11,7 +11,7 @@ Example suite file (see ``suites/``)::
     hpo_trials: 0                 # > 0: Optuna on the validation split, then the final run
     resources:                    # Ray requests per cell (default: 1 CPU, no GPU)
       inn: {num_cpus: 2, num_gpus: 0.5}
-    numeric_scaling: standard     # or quantile (encoded input)
+    numeric_scaling: auto         # standard, quantile or none (encoded input)
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from inn import methods as registry
 from inn.data import TEST_SIZE, DatasetError, dataset_key
-from inn.data.preprocessing import NUMERIC_SCALING, SCALINGS
+from inn.data.preprocessing import AUTO, NUMERIC_SCALINGS
 from inn.results import RUNS_DIR, cell_dir
 from inn.validation import SEED, Int, Real, check_device_name, check_key
 
@@ -58,7 +58,7 @@ class Suite:
     resources: dict[str, dict] = field(default_factory=dict)
     hpo_trials: int = 0
     test_split_size: float = TEST_SIZE
-    numeric_scaling: str = NUMERIC_SCALING
+    numeric_scaling: str = AUTO
     output_dir: str = RUNS_DIR
     data_dir: str | None = None
     device: str = "auto"
@@ -247,9 +247,10 @@ def build_suite(raw: dict, overrides: dict | None = None) -> Suite:
             _check(f"resources.{name}.{key}", Real(0), value)
     test_split_size = _check("test_split_size", Real(0, 1, low_open=True, high_open=True),
                              cfg.get("test_split_size", TEST_SIZE))
-    numeric_scaling = cfg.get("numeric_scaling") or NUMERIC_SCALING
-    if numeric_scaling not in SCALINGS:
-        raise SuiteError(f"numeric_scaling must be one of {SCALINGS}, got {numeric_scaling!r}")
+    numeric_scaling = cfg.get("numeric_scaling") or AUTO
+    if numeric_scaling not in NUMERIC_SCALINGS:
+        raise SuiteError(f"numeric_scaling must be one of {NUMERIC_SCALINGS}, got "
+                         f"{numeric_scaling!r}")
     hpo_trials = _check("hpo_trials", Int(0), cfg.get("hpo_trials") or 0)
     device = _check_device(cfg.get("device") or "auto")
     data_dir = cfg.get("data_dir")

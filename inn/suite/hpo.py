@@ -19,7 +19,7 @@ import numpy as np
 
 from inn.data import TEST_SIZE, prepare_data
 from inn.data.loading import load_key
-from inn.data.preprocessing import NUMERIC_SCALING
+from inn.data.preprocessing import AUTO
 from inn.experiment import fit_method
 from inn.suite.spaces import suggest
 from inn.validation import plain
@@ -50,7 +50,7 @@ def optimise(
     *,
     fixed: dict | None = None,
     test_split_size: float = TEST_SIZE,
-    numeric_scaling: str = NUMERIC_SCALING,
+    numeric_scaling: str = AUTO,
     data_dir=None,
     device: str = "auto",
     n_jobs: int = 1,
@@ -71,7 +71,7 @@ def optimise(
     fixed = dict(fixed or {})
     data = prepare_data(load_key(dataset_id, data_dir), seed, method,
                         test_split_size=test_split_size, numeric_scaling=numeric_scaling,
-                        with_test=False)
+                        with_test=False, params=fixed)
     splits, task = data.splits, data.dataset.task
 
     def objective(trial):
