@@ -171,6 +171,10 @@ class Trunk(nn.Module):
 
 
 CLIP_BOUND = 3.0  # numeric columns are clipped smoothly to (-3, 3) by the input encoder
+# A two-valued column passes the robust encoder unchanged only if its values lie within the clip
+# bound and at least this far apart (0/1 flags, one-hot and standardised columns); any other,
+# e.g. a sex column coded {-0.045, 0.051}, is mapped onto {0, 1}, so its step has unit size.
+MIN_SPAN = 0.5
 
 
 def smooth_clip(x: torch.Tensor, bound: float = CLIP_BOUND) -> torch.Tensor:
@@ -211,9 +215,10 @@ class InputEncoder(nn.Module):
       median, divided by its interquartile range / 1.349 (its standard deviation for Gaussian
       data) and smoothly clipped to (-3, 3): a value far outside the training range cannot drive a
       linear output to extremes. A two-valued or constant column passes unchanged when its
-      values lie within (-3, 3) already (one-hot columns, 0/1 flags, standardised columns);
-      otherwise it is mapped affinely onto {0, 1} (its lower value to 0; a constant to 0), so a
-      {0, 1e6} flag gives the model of a 0/1 one.
+      values lie within (-3, 3) already and (two-valued) at least :data:`MIN_SPAN` apart
+      (one-hot columns, 0/1 flags, standardised columns); otherwise it is mapped affinely onto
+      {0, 1} (its lower value to 0; a constant to 0), so a {0, 1e6} or a {-0.045, 0.051} flag
+      gives the model of a 0/1 one.
     * ``n_bins > 0``: a piecewise-linear encoding of every numeric column on its training
       quantiles (Gorishniy et al., NeurIPS 2022; edges from :func:`bin_edges`, which keeps
       point masses such as a zero in most rows from collapsing the bins): bin t of column i is
@@ -266,12 +271,14 @@ class InputEncoder(nn.Module):
             iqr, std = (q75 - q25) / 1.349, values.std(axis=0)
             scale = np.where(iqr > 1e-8, iqr, np.where(std > 1e-8, std, 1.0))
             # Two-valued and constant columns outside the clipped range are scaled too (to
-            # {0, 1}, and 0): left as they were, a {0, 1e6} flag swamped the network. Those
-            # within it (0/1 flags, one-hot and standardised columns) keep their values exactly.
+            # {0, 1}, and 0): left as they were, a {0, 1e6} flag swamped the network, and a
+            # {-0.045, 0.051} one (an unscaled frame column) hardly moved it. Those within it
+            # and MIN_SPAN apart (0/1 flags, one-hot and standardised columns) keep their values.
             low, span = values.min(axis=0), np.ptp(values, axis=0)
             within = np.abs(values).max(axis=0, initial=0.0) <= CLIP_BOUND
-            center = np.where(numeric, q50, np.where(within, 0.0, low))
-            scale = np.where(numeric, scale, np.where(within | (span == 0), 1.0, span))
+            keep = within & ((span >= MIN_SPAN) | (span == 0))
+            center = np.where(numeric, q50, np.where(keep, 0.0, low))
+            scale = np.where(numeric, scale, np.where(keep | (span == 0), 1.0, span))
             self.center.copy_(torch.from_numpy(center))
             self.scale.copy_(torch.from_numpy(scale))
         if self.n_bins > 0:

@@ -133,12 +133,13 @@ SETTINGS: dict[str, Setting] = {
         "columns of a DataFrame X to encode as categorical besides those of "
         "category/object/string/bool dtype (e.g. numeric codes)",
         "``categorical``, ``numeric_scaling`` and ``max_categories`` are the settings of the "
-        ":class:`inn.data.TabularPreprocessor` that encodes a DataFrame X; arrays are used as "
-        "they are."),
+        ":class:`inn.data.TabularPreprocessor` that encodes a DataFrame X "
+        "(:func:`inn.data.preprocessing.network_frame_encoder`); arrays are used as they are."),
     "numeric_scaling": Setting(
         AUTO, Choice(NUMERIC_SCALINGS),
-        "scaling of a DataFrame's numeric columns by the frame encoder, after median "
-        "imputation: auto (none with robust, standard without), standard, quantile or none",
+        "scaling of numeric columns by the frame encoder after median imputation: auto (none "
+        "for a network that scales them itself with robust, else standard), standard, quantile "
+        "or none",
         "Numeric columns are scaled once: with ``robust`` the network scales them itself "
         "(median and IQR), so ``\"auto\"`` leaves them in their units (centred on the median); "
         "without it they are standardised. ``\"quantile\"`` maps them onto a normal "

@@ -63,15 +63,19 @@ def test_encoder_scales_two_valued_and_constant_columns():
     rng = np.random.default_rng(0)
     flag = rng.integers(0, 2, 100).astype(float)
     x = torch.tensor(np.column_stack([flag, flag * 1e9 - 5, np.full(100, 7.0),
-                                      rng.normal(size=100), flag * 2 - 0.9]), dtype=torch.float32)
-    enc = InputEncoder(n_features=5, n_bins=0, robust=True, shape_functions=False).fit(x)
+                                      rng.normal(size=100), flag * 2 - 0.9,
+                                      flag * 0.0953 - 0.0446]), dtype=torch.float32)
+    enc = InputEncoder(n_features=6, n_bins=0, robust=True, shape_functions=False).fit(x)
     out = enc.transform(x)
     assert torch.equal(out[:, 0], x[:, 0])  # a 0/1 flag passes exactly as before
     assert torch.equal(out[:, 1], x[:, 0])  # {-5, 1e9 - 5} -> {0, 1}
     assert torch.equal(out[:, 2], torch.zeros(100))  # a constant beyond +-3 -> 0
     assert out[:, 3].abs().max() < 3  # numeric: robust scaling and clipping, as before
     assert torch.equal(out[:, 4], x[:, 4])  # two values within +-3 (standardised): as they are
-    assert enc.numeric.tolist() == [False, False, False, True, False]  # no bins for two values
+    # two values within +-3 but close together (an unscaled frame column, e.g. scikit-learn's
+    # diabetes sex {-0.0446, 0.0507}) -> {0, 1}: a step of unit size
+    torch.testing.assert_close(out[:, 5], x[:, 0])
+    assert enc.numeric.tolist() == [False, False, False, True, False, False]  # no bins: 2 values
 
 
 @pytest.mark.parametrize("cls", [inn.INNClassifier, inn.TabResNetClassifier])
