@@ -357,7 +357,8 @@ def removal_figure(frame: pd.DataFrame):
 
     Every panel has the same y-axis, so a dataset on which removing features changes little
     (its curves wobble by a few thousandths) looks flat beside one on which it matters; with
-    several seeds the band is the range over the seeds."""
+    several seeds the band is the range over the seeds. Explainers that removed the same
+    features score the same: their markers are concentric (INN's, drawn on top, smallest)."""
     evaluators = sorted(frame["method"].unique())
     explainers = order_methods(frame["explainer"].unique())
     datasets = sorted(frame["dataset"].unique(), key=_label_sort_key)
@@ -374,7 +375,7 @@ def removal_figure(frame: pd.DataFrame):
     axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False, sharey=True)).ravel()
     for ax, dataset in zip(axes, panels):
         part = frame if dataset is None else frame[frame["dataset"] == dataset]
-        for e in explainers:
+        for i, e in enumerate(explainers):
             rows = part[part["explainer"] == e]
             # per seed: the change (mean over datasets in the last panel, at the k all reached)
             per_seed = rows.groupby(["k", "seed"])["change"].agg(["mean", "size"]).reset_index()
@@ -384,7 +385,9 @@ def removal_figure(frame: pd.DataFrame):
                 per_seed = per_seed.set_index(["k", "seed"]).loc[
                     lambda f, keep=keep: f.index.isin(keep)].reset_index()
             stats = per_seed.groupby("k")["mean"].agg(["mean", "min", "max"])
-            style = _explainer_style(e)
+            # markers grow explainer by explainer (INN's, on top, the smallest): two that
+            # removed the same features (the same score) show as concentric markers
+            style = {**_explainer_style(e), "markersize": 4.0 + 1.3 * i}
             ax.plot(stats.index, stats["mean"], **style)
             if len(seeds) > 1:
                 ax.fill_between(stats.index, stats["min"], stats["max"], color=style["color"],
