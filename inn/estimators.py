@@ -43,6 +43,7 @@ PREDICT_CHUNK = 8192
 LARGE_INPUT = 1e6
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
+
 def resolve_device(device: str) -> torch.device:
     """``"auto"`` picks CUDA when available, else the CPU; ``"cpu"``, ``"cuda"``, ``"cuda:N"``
     and ``"mps"`` (or a ``torch.device``) are checked to exist, with a ValueError that says

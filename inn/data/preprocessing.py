@@ -417,7 +417,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             "identifier_features": list(self.identifier_features_),
             "medians": self.medians_.tolist(),
             "scaler": scaler,
-            **({"offsets": self.offsets_.tolist()} if hasattr(self, "offsets_") else {}),
+            **({"offsets": self.offsets_.tolist()}
+               if self.scaler_ is None and hasattr(self, "offsets_") else {}),
             "categorical_features": [
                 [plain(col), list(self.categories_[col]), bool(self.category_index_[col][1]),
                  sorted(self.category_index_[col][2])]
